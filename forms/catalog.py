@@ -1,0 +1,192 @@
+"""Loads the procedure and form catalog from ``resources/catalog``.
+
+Layout::
+
+    resources/catalog/procedures/<code>.toml   one procedure: its forms and dossier-level rules
+    resources/catalog/forms/<code>.toml        one form: XML layout, fields, row rules
+    resources/catalog/codes/<name>.json        one code list (provinces, communes, genders...)
+    resources/catalog/unit.toml                the unit (employer) block of a draft
+
+Everything is parsed once per process and cached; code lists load only when a field needs them, so
+``bhxh-desk procedures`` reads a handful of small TOML files and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from forms.errors import CatalogError
+from forms.model import (
+    CodeEntry,
+    CodeList,
+    Condition,
+    Field,
+    FieldType,
+    Form,
+    FormUse,
+    Procedure,
+    RuleSpec,
+)
+from forms.resources import resource
+
+_FIELD_KEYS = {
+    "name", "label_vi", "label_en", "type", "required", "required_if", "codes", "parent", "max_len",
+    "min", "max", "pattern", "multiline", "retired", "default", "help_vi", "help_en", "row_element", "fields",
+}
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)) from exc
+
+
+def _field(data: Mapping[str, Any], where: str) -> Field:
+    unknown = set(data) - _FIELD_KEYS
+    if unknown:
+        raise CatalogError("catalog.invalid", path=where, reason=f"unknown keys {sorted(unknown)}")
+    try:
+        ftype = FieldType(data["type"])
+        cond = None
+        if "required_if" in data:
+            ri = data["required_if"]
+            cond = Condition(field=ri["field"], values=tuple(ri["in"]))
+        children = tuple(_field(c, f"{where}/{data['name']}") for c in data.get("fields", ()))
+        f = Field(
+            name=data["name"],
+            label_vi=data["label_vi"],
+            label_en=data.get("label_en", ""),
+            type=ftype,
+            required=bool(data.get("required", False)),
+            required_if=cond,
+            codes=data.get("codes"),
+            parent=data.get("parent"),
+            max_len=data.get("max_len"),
+            min_value=data.get("min"),
+            max_value=data.get("max"),
+            pattern=data.get("pattern"),
+            multiline=bool(data.get("multiline", False)),
+            retired=bool(data.get("retired", False)),
+            default=data.get("default"),
+            help_vi=data.get("help_vi", ""),
+            help_en=data.get("help_en", ""),
+            row_element=data.get("row_element"),
+            fields=children,
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CatalogError("catalog.invalid", path=where, reason=repr(exc)) from exc
+    if ftype is FieldType.CODE and not f.codes:
+        raise CatalogError("catalog.invalid", path=where, reason=f"{f.name}: code field without codes")
+    if ftype is FieldType.TABLE and not f.row_element:
+        raise CatalogError("catalog.invalid", path=where, reason=f"{f.name}: table without row_element")
+    return f
+
+
+def _rules(items: list[dict[str, Any]]) -> tuple[RuleSpec, ...]:
+    return tuple(RuleSpec(id=r["id"], params={k: v for k, v in r.items() if k != "id"}) for r in items)
+
+
+def _form(path: Path) -> Form:
+    d = _load_toml(path)
+    try:
+        return Form(
+            code=d["code"],
+            name_vi=d["name_vi"],
+            name_en=d.get("name_en", ""),
+            decision=d.get("decision", ""),
+            kind=d["kind"],
+            root=d.get("root", d["code"]),
+            rows_path=tuple(d["rows_path"].split("/")) if d.get("rows_path") else (),
+            row_element=d["row_element"],
+            header=tuple(_field(h, path.name) for h in d.get("header", ())),
+            fields=tuple(_field(f, path.name) for f in d["fields"]),
+            rules=_rules(d.get("rules", [])),
+            paper_name=d.get("paper_name", ""),
+            unconfirmed=bool(d.get("unconfirmed", False)),
+            signature_element=d.get("signature_element", "Cky"),
+        )
+    except (KeyError, TypeError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc
+
+
+def _procedure(path: Path) -> Procedure:
+    d = _load_toml(path)
+    try:
+        return Procedure(
+            code=d["code"],
+            name_vi=d["name_vi"],
+            name_en=d.get("name_en", ""),
+            decision=d.get("decision", ""),
+            filer=d.get("filer", "unit"),
+            forms=tuple(
+                FormUse(form=u["form"], required=bool(u.get("required", False)),
+                        description_vi=u.get("description_vi", ""))
+                for u in d["forms"]
+            ),
+            rules=_rules(d.get("rules", [])),
+            unconfirmed=bool(d.get("unconfirmed", False)),
+            iso_process=d.get("iso_process", ""),
+        )
+    except (KeyError, TypeError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Catalog:
+    procedures: dict[str, Procedure]
+    forms: dict[str, Form]
+    unit_fields: tuple[Field, ...]
+
+    def procedure(self, code: str) -> Procedure | None:
+        return self.procedures.get(code)
+
+    def form(self, code: str) -> Form:
+        try:
+            return self.forms[code]
+        except KeyError:
+            raise CatalogError("catalog.unknown_form", form=code) from None
+
+    def forms_of(self, procedure: Procedure) -> list[Form]:
+        return [self.form(code) for code in procedure.form_codes()]
+
+
+@cache
+def load_catalog() -> Catalog:
+    root = resource("catalog")
+    forms = {f.code: f for f in map(_form, sorted((root / "forms").glob("*.toml")))}
+    procedures = {p.code: p for p in map(_procedure, sorted((root / "procedures").glob("*.toml")))}
+    for proc in procedures.values():
+        for use in proc.forms:
+            if use.form not in forms:
+                raise CatalogError("catalog.unknown_form", form=use.form)
+    unit = _load_toml(root / "unit.toml")
+    unit_fields = tuple(_field(f, "unit.toml") for f in unit["fields"])
+    return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields)
+
+
+@cache
+def code_list(name: str) -> CodeList:
+    path = resource("catalog", "codes", f"{name}.json")
+    try:
+        with path.open(encoding="utf-8") as fh:
+            d = json.load(fh)
+        entries = {}
+        for e in d["entries"]:
+            attrs = {k: v for k, v in e.items() if k not in ("code", "vi", "en", "parent")}
+            entries[e["code"]] = CodeEntry(
+                code=e["code"], label_vi=e["vi"], label_en=e.get("en", ""), parent=e.get("parent"), attrs=attrs
+            )
+        return CodeList(
+            name=d["name"], title_vi=d["title_vi"], title_en=d.get("title_en", ""), source=d.get("source", ""),
+            entries=entries, complete=bool(d.get("complete", True)), code_pattern=d.get("code_pattern"),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc

@@ -1,0 +1,168 @@
+"""The portable draft file, format ``bhxh-desk/draft@1`` (see docs/draft-format.md).
+
+A draft is what a user is still working on: the procedure, the period, the unit and the rows of each
+form, keyed by the forms' XML field names. It is plain JSON so that it survives being mailed, versioned
+or opened by another tool. Reading is strict about shape and lenient about values: a malformed value is
+kept as typed and reported by the validator, so nothing the user entered is thrown away.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forms.errors import DraftError
+
+FORMAT = "bhxh-desk/draft@1"
+MAX_DRAFT_BYTES = 64 * 1024 * 1024
+UNIT_KEYS = ("code", "name", "tax_code", "agency_code", "signer", "phone")
+
+Row = dict[str, Any]
+
+
+@dataclass(slots=True)
+class Unit:
+    code: str = ""
+    name: str = ""
+    tax_code: str = ""
+    agency_code: str = ""
+    signer: str = ""
+    phone: str = ""
+
+
+@dataclass(slots=True)
+class Draft:
+    procedure: str
+    period: str
+    unit: Unit = field(default_factory=Unit)
+    forms: dict[str, list[Row]] = field(default_factory=dict)
+
+    def rows(self, form_code: str) -> list[Row]:
+        return self.forms.get(form_code, [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "procedure": self.procedure,
+            "period": self.period,
+            "unit": asdict(self.unit),
+            "forms": self.forms,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {unicodedata.normalize("NFC", k): _nfc(v) for k, v in value.items()}
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DraftError("draft.duplicate_key", key=key)
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> None:
+    raise DraftError("draft.unreadable", reason=name)
+
+
+def _row(value: Any, where: str) -> Row:
+    if not isinstance(value, dict):
+        raise DraftError("draft.shape", where=where, expected="object")
+    for key, v in value.items():
+        if isinstance(v, list):
+            for i, sub in enumerate(v):
+                _row(sub, f"{where}.{key}[{i + 1}]")
+        elif isinstance(v, dict):
+            _row(v, f"{where}.{key}")
+    return value
+
+
+def draft_from_dict(data: Any) -> Draft:
+    if not isinstance(data, dict):
+        raise DraftError("draft.shape", where="/", expected="object")
+    if data.get("format") != FORMAT:
+        raise DraftError("draft.format", found=str(data.get("format"))[:60], expected=FORMAT)
+    unknown = set(data) - {"format", "procedure", "period", "unit", "forms"}
+    if unknown:
+        raise DraftError("draft.unknown_key", key=sorted(unknown)[0])
+    procedure, period = data.get("procedure"), data.get("period", "")
+    if not isinstance(procedure, str) or not procedure:
+        raise DraftError("draft.shape", where="procedure", expected="text")
+    if not isinstance(period, str):
+        raise DraftError("draft.shape", where="period", expected="text")
+    unit_data = data.get("unit", {})
+    if not isinstance(unit_data, dict):
+        raise DraftError("draft.shape", where="unit", expected="object")
+    bad = set(unit_data) - set(UNIT_KEYS)
+    if bad:
+        raise DraftError("draft.unknown_key", key=f"unit.{sorted(bad)[0]}")
+    for key, value in unit_data.items():
+        if not isinstance(value, str):
+            raise DraftError("draft.shape", where=f"unit.{key}", expected="text")
+    forms_data = data.get("forms", {})
+    if not isinstance(forms_data, dict):
+        raise DraftError("draft.shape", where="forms", expected="object")
+    forms: dict[str, list[Row]] = {}
+    for code, rows in forms_data.items():
+        if not isinstance(rows, list):
+            raise DraftError("draft.shape", where=f"forms.{code}", expected="list")
+        forms[code] = [_row(r, f"forms.{code}[{i + 1}]") for i, r in enumerate(rows)]
+    return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms)
+
+
+def loads(text: str | bytes) -> Draft:
+    if isinstance(text, bytes):
+        if len(text) > MAX_DRAFT_BYTES:
+            raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DraftError("draft.not_utf8") from None
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise DraftError("draft.unreadable", reason="nesting too deep") from None
+    return draft_from_dict(_nfc(data))
+
+
+def read_draft(path: str | Path) -> Draft:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DRAFT_BYTES:
+            raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DraftError("draft.cannot_open", path=str(path), reason=exc.strerror or str(exc)) from None
+    return loads(data)
+
+
+def write_draft(draft: Draft, path: str | Path) -> None:
+    """Write atomically: a crash mid-write leaves the old file, never half a draft."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(draft.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        raise DraftError("draft.cannot_write", path=str(path), reason=exc.strerror or str(exc)) from None

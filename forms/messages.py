@@ -1,0 +1,45 @@
+"""Translated message templates, kept as data in ``resources/i18n/messages.toml``.
+
+Vietnamese is the first language; English follows. A missing translation falls back to the other language
+and then to the code itself, so a message is never lost, only untranslated.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+from forms.resources import resource
+
+LANGS = ("vi", "en")
+
+
+@cache
+def _templates() -> dict[str, dict[str, str]]:
+    with resource("i18n", "messages.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    flat: dict[str, dict[str, str]] = {}
+
+    def walk(prefix: str, node: dict) -> None:
+        if "vi" in node or "en" in node:
+            flat[prefix] = {k: v for k, v in node.items() if isinstance(v, str)}
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(f"{prefix}.{key}" if prefix else key, value)
+
+    walk("", data)
+    return flat
+
+
+def known_codes() -> frozenset[str]:
+    return frozenset(_templates())
+
+
+def render(code: str, lang: str = "vi", **params: object) -> str:
+    entry = _templates().get(code, {})
+    other = "en" if lang == "vi" else "vi"
+    template = entry.get(lang) or entry.get(other) or code
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

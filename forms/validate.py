@@ -1,0 +1,375 @@
+"""Validation of a draft against the catalog: field types, then the rules the catalog names.
+
+Every mistake becomes one ``Issue`` naming the form, the 1-based row, the field (a dotted path inside
+nested groups), a stable code and the message in Vietnamese and English. Validation never raises on bad
+user input; only a broken catalog raises ``CatalogError``.
+
+Rules are named in the catalog (``[[rules]] id = "..."``) and implemented once here, in ``RULES``; a new
+form reuses them by naming them with its own field names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from forms import fieldtypes, rates
+from forms.catalog import Catalog, code_list, load_catalog
+from forms.display import dmy, vnd
+from forms.draft import Draft, Row
+from forms.errors import CatalogError, FieldError
+from forms.fieldtypes import Period, Salary
+from forms.messages import render
+from forms.model import Field, FieldType, Form, RuleSpec
+
+UNIT_FORM = "unit"
+DOSSIER = "dossier"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    form: str                # form code, "unit" or "dossier"
+    row: int | None          # 1-based row in that form, None for the form or dossier as a whole
+    field: str | None        # field name; nested fields as "PhuLuc.DSThanhVien[2].HoTen"
+    code: str
+    severity: Severity
+    message_vi: str
+    message_en: str
+
+    def message(self, lang: str = "vi") -> str:
+        return self.message_en if lang == "en" else self.message_vi
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def where(self) -> str:
+        parts = [self.form]
+        if self.row is not None:
+            parts.append(f"#{self.row}")
+        if self.field:
+            parts.append(self.field)
+        return " ".join(parts)
+
+
+@dataclass
+class Report:
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, form: str, row: int | None, path: str | None, label: Field | tuple[str, str] | None,
+            code: str, severity: Severity = Severity.ERROR, **params: object) -> None:
+        if isinstance(label, Field):
+            vi_label, en_label = label.label_vi, label.label_en or label.label_vi
+        elif label is None:
+            vi_label = en_label = path or ""
+        else:
+            vi_label, en_label = label
+        self.issues.append(Issue(
+            form=form, row=row, field=path, code=code, severity=severity,
+            message_vi=render(code, "vi", field=vi_label, **params),
+            message_en=render(code, "en", field=en_label, **params),
+        ))
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity is Severity.ERROR]
+
+
+# ---------------------------------------------------------------- field level
+
+def _check_code(f: Field, value: str, siblings: Mapping[str, Any], report: Report, where: tuple) -> bool:
+    codes = code_list(f.codes or "")
+    entry = codes.entries.get(value)
+    if entry is None:
+        if not codes.complete and codes.code_pattern and re.fullmatch(codes.code_pattern, value):
+            report.add(*where, f, "field.code_unlisted", Severity.WARNING, value=value, list=codes.title_vi)
+            return True
+        report.add(*where, f, "field.code_unknown", value=value, list=codes.title_vi)
+        return False
+    if f.parent:
+        parent_value = siblings.get(f.parent)
+        if isinstance(parent_value, str) and parent_value.strip() and entry.parent != parent_value.strip():
+            report.add(*where, f, "field.code_parent", value=value, parent=f.parent)
+            return False
+    return True
+
+
+def check_fields(form: str, row_no: int | None, fields: Iterable[Field], row: Mapping[str, Any],
+                 report: Report, prefix: str = "") -> dict[str, Any]:
+    """Check one row's values; return the parsed values of the fields that passed (None when empty)."""
+    fields = tuple(fields)
+    parsed: dict[str, Any] = {}
+    known = {f.name for f in fields}
+    for key in row:
+        if key not in known:
+            report.add(form, row_no, prefix + key, None, "field.unknown", name=key, form=form)
+    for f in fields:
+        path = prefix + f.name
+        where = (form, row_no, path)
+        raw = row.get(f.name)
+        if f.type is FieldType.SEQ:
+            continue
+        if f.type is FieldType.GROUP:
+            if raw is None:
+                parsed[f.name] = None
+            elif not isinstance(raw, Mapping):
+                report.add(*where, f, "field.not_a_group")
+            else:
+                parsed[f.name] = check_fields(form, row_no, f.fields, raw, report, path + ".")
+            continue
+        if f.type is FieldType.TABLE:
+            if raw is None:
+                parsed[f.name] = []
+            elif not isinstance(raw, list):
+                report.add(*where, f, "field.not_a_list")
+            else:
+                parsed[f.name] = [
+                    check_fields(form, row_no, f.fields, sub, report, f"{path}[{i}].")
+                    if isinstance(sub, Mapping) else report.add(*where, f, "field.not_a_group")
+                    for i, sub in enumerate(raw, start=1)
+                ]
+            continue
+        if fieldtypes.is_empty(raw):
+            parsed[f.name] = None
+            cond = f.required_if
+            if f.required:
+                report.add(*where, f, "field.required")
+            elif cond and str(row.get(cond.field, "")).strip() in cond.values:
+                report.add(*where, f, "field.required_if", condition=cond.field,
+                           value=str(row.get(cond.field)).strip())
+            continue
+        if f.retired:
+            report.add(*where, f, "field.retired")
+            continue
+        try:
+            value = fieldtypes.parse(f, raw)
+        except FieldError as err:
+            report.add(*where, f, err.code, **err.params)
+            parsed[f.name] = None
+            continue
+        if f.type is FieldType.CODE and not _check_code(f, value, row, report, where):
+            value = None
+        parsed[f.name] = value
+    return parsed
+
+
+# ---------------------------------------------------------------- rules
+
+@dataclass
+class RuleContext:
+    draft: Draft
+    period: Period | None
+    catalog: Catalog
+    report: Report
+    rows: dict[str, list[Row]]                       # raw rows by form code
+    parsed: dict[str, list[dict[str, Any]]]          # parsed rows by form code
+    form: Form | None = None                         # set for form rules
+
+    def field_of(self, form_code: str, name: str) -> Field:
+        f = self.catalog.form(form_code).field(name)
+        if f is None:
+            raise CatalogError("catalog.invalid", path=form_code, reason=f"rule names unknown field {name}")
+        return f
+
+
+Rule = Callable[[RuleContext, Mapping[str, Any]], None]
+
+
+def _rule_order(ctx: RuleContext, p: Mapping[str, Any], code: str) -> None:
+    assert ctx.form is not None
+    a, b = str(p["from"]), str(p["to"])
+    fb = ctx.field_of(ctx.form.code, b)
+    for i, row in enumerate(ctx.parsed[ctx.form.code], start=1):
+        start, end = row.get(a), row.get(b)
+        if start is not None and end is not None and end < start:
+            show = dmy if code == "rule.date_order" else str
+            ctx.report.add(ctx.form.code, i, b, fb, code, from_=show(start), to=show(end))
+
+
+def rule_period_order(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    _rule_order(ctx, p, "rule.period_order")
+
+
+def rule_date_order(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    _rule_order(ctx, p, "rule.date_order")
+
+
+def rule_salary_range(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """Salary at least the zone's minimum for the month and at most 20 × lương cơ sở.
+
+    A coefficient salary belongs to the state pay scale, where the regional minimum does not apply; its
+    amount (coefficient × lương cơ sở) is still held to the ceiling.
+    """
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["salary"]))
+    for i, row in enumerate(ctx.parsed[code], start=1):
+        salary: Salary | None = row.get(f.name)
+        month: Period | None = row.get(str(p["period"])) or ctx.period
+        if salary is None or month is None:
+            continue
+        on = month.first_day
+        ceiling, base = rates.salary_ceiling(on), rates.base_salary(on)
+        if ceiling is None or base is None:
+            ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
+            continue
+        amount = salary.amount if salary.amount is not None else int(salary.coefficient * base.amount)
+        if not salary.is_coefficient:
+            zone = row.get(str(p["zone"]))
+            minimum = rates.regional_minimum(zone, on) if zone else None
+            if zone and minimum is None:
+                ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
+                continue
+            if minimum is not None and amount < minimum.amount:
+                ctx.report.add(code, i, f.name, f, "rule.salary_below_minimum", amount=vnd(amount),
+                               zone=zone, minimum=vnd(minimum.amount), source=minimum.source)
+                continue
+        if amount > ceiling.amount:
+            ctx.report.add(code, i, f.name, f, "rule.salary_above_ceiling", amount=vnd(amount),
+                           ceiling=vnd(ceiling.amount), source=ceiling.source)
+
+
+def rule_coefficient_allowances(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    assert ctx.form is not None
+    code = ctx.form.code
+    names = [str(n) for n in p["fields"]]
+    for i, row in enumerate(ctx.parsed[code], start=1):
+        salary: Salary | None = row.get(str(p["salary"]))
+        if salary is None or salary.is_coefficient:
+            continue
+        for name in names:
+            if row.get(name) is not None:
+                ctx.report.add(code, i, name, ctx.field_of(code, name), "rule.allowance_needs_coefficient")
+
+
+def rule_unique(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["field"]))
+    first: dict[Any, int] = {}
+    for i, row in enumerate(ctx.parsed[code], start=1):
+        value = row.get(f.name)
+        if value is None:
+            continue
+        if value in first:
+            ctx.report.add(code, i, f.name, f, "rule.duplicate", value=value, first=first[value])
+        else:
+            first[value] = i
+
+
+def rule_late_needs_papers(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """Report once, on the first late row, when changes are declared late and no papers list is filled."""
+    form, name, papers = str(p["form"]), str(p["field"]), str(p["papers"])
+    if ctx.period is None or ctx.rows.get(papers):
+        return
+    threshold = int(p.get("months", 1))
+    late = [(i, row[name].months_until(ctx.period))
+            for i, row in enumerate(ctx.parsed.get(form, []), start=1)
+            if row.get(name) is not None and row[name].months_until(ctx.period) >= threshold]
+    if late:
+        first_row = late[0][0]
+        ctx.report.add(form, first_row, name, ctx.field_of(form, name), "rule.late_needs_papers",
+                       months=max(m for _, m in late), count=len(late), period=str(ctx.period), papers=papers)
+
+
+def _norm(value: Any) -> str:
+    text = str(value) if value is not None else ""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def rule_new_without_id_needs_declaration(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    form, decl = str(p["form"]), str(p["declaration"])
+    code_field, id_field = str(p["code_field"]), str(p["id_field"])
+    codes = {str(c) for c in p["codes"]}
+    pairs = [list(map(str, m)) for m in p["match"]]
+    people = ctx.parsed.get(decl, [])
+    for i, row in enumerate(ctx.parsed.get(form, []), start=1):
+        raw = ctx.rows[form][i - 1]
+        if str(raw.get(code_field, "")).strip() not in codes or not fieldtypes.is_empty(raw.get(id_field)):
+            continue
+        matched = False
+        for spec in pairs:
+            ours, theirs = spec[0::2], spec[1::2]
+            mine = [_norm(row.get(k)) for k in ours]
+            if not all(mine):
+                continue
+            if any([_norm(person.get(k)) for k in theirs] == mine for person in people):
+                matched = True
+                break
+        if not matched:
+            ctx.report.add(form, i, id_field, ctx.field_of(form, id_field), "rule.new_needs_declaration",
+                           declaration=decl)
+
+
+RULES: dict[str, Rule] = {
+    "period_order": rule_period_order,
+    "date_order": rule_date_order,
+    "salary_range": rule_salary_range,
+    "coefficient_allowances": rule_coefficient_allowances,
+    "unique": rule_unique,
+    "late_needs_papers": rule_late_needs_papers,
+    "new_without_id_needs_declaration": rule_new_without_id_needs_declaration,
+}
+
+
+def _run(spec: RuleSpec, ctx: RuleContext) -> None:
+    rule = RULES.get(spec.id)
+    if rule is None:
+        raise CatalogError("catalog.invalid", path="rules", reason=f"unknown rule {spec.id}")
+    rule(ctx, spec.params)
+
+
+# ---------------------------------------------------------------- the dossier
+
+def validate(draft: Draft, catalog: Catalog | None = None) -> list[Issue]:
+    catalog = catalog or load_catalog()
+    report = Report()
+    check_fields(UNIT_FORM, None, catalog.unit_fields, _unit_row(draft), report)
+    period: Period | None = None
+    try:
+        period = fieldtypes.parse(Field("period", "Kỳ kê khai", "Period", FieldType.PERIOD), draft.period)
+    except FieldError:
+        report.add(DOSSIER, None, "period", ("Kỳ kê khai", "Period"), "dossier.period")
+    procedure = catalog.procedure(draft.procedure)
+    if procedure is None:
+        report.add(DOSSIER, None, "procedure", ("Thủ tục", "Procedure"), "dossier.unknown_procedure",
+                   procedure=draft.procedure)
+        return report.issues
+    allowed = set(procedure.form_codes())
+    for code in draft.forms:
+        if code not in allowed:
+            report.add(code, None, None, None, "dossier.form_not_allowed", form=code, procedure=procedure.code)
+    for use in procedure.forms:
+        if use.required and not draft.rows(use.form):
+            report.add(use.form, None, None, None, "dossier.form_required", form=use.form)
+    ctx = RuleContext(draft=draft, period=period, catalog=catalog, report=report, rows={}, parsed={})
+    for form in catalog.forms_of(procedure):
+        rows = draft.rows(form.code)
+        ctx.rows[form.code] = rows
+        ctx.parsed[form.code] = [
+            check_fields(form.code, i, form.fields, row, report) for i, row in enumerate(rows, start=1)
+        ]
+    for form in catalog.forms_of(procedure):
+        ctx.form = form
+        for spec in form.rules:
+            _run(spec, ctx)
+    ctx.form = None
+    for spec in procedure.rules:
+        _run(spec, ctx)
+    return report.issues
+
+
+def _unit_row(draft: Draft) -> dict[str, str]:
+    return {k: v for k, v in asdict(draft.unit).items() if v}
+
+
+def errors_of(issues: Iterable[Issue]) -> list[Issue]:
+    return [i for i in issues if i.severity is Severity.ERROR]
