@@ -185,7 +185,8 @@ def _salary(raw: object, field: Field) -> Salary:
         raise FieldError("field.salary")
     value = Decimal(text.replace(",", "."))
     if value <= COEFFICIENT_LIMIT:
-        if value <= 0:
+        # Pay-scale coefficients have two decimals; a third would read as a thousands group (1.234).
+        if value <= 0 or value.as_tuple().exponent < -2:
             raise FieldError("field.salary")
         return Salary(coefficient=value)
     if value != value.to_integral_value():

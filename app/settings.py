@@ -1,0 +1,86 @@
+"""Every user setting, declared once with its type, default and meaning.
+
+Settings live in a small JSON file in the config folder. Secrets never do: passwords go to the OS keyring
+(``app.secrets``), PINs are never stored. An unknown or mistyped value in the file falls back to the
+default instead of stopping the program, so a hand-edited file cannot lock a user out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.paths import Paths, default_paths, ensure_private_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: str
+    type: type
+    default: Any
+    doc_vi: str
+    doc_en: str
+    choices: tuple[Any, ...] = ()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("gateway_url", str, "",
+            "Địa chỉ cổng tiếp nhận; để trống để dùng cổng thử nghiệm đi kèm.",
+            "Gateway address; empty means the bundled sandbox gateway."),
+    Setting("test_mode", bool, True,
+            "Chế độ thử nghiệm: làm việc với cổng thử nghiệm trên máy này.",
+            "Test mode: work against the sandbox gateway on this computer."),
+    Setting("pkcs11_module", str, "",
+            "Đường dẫn thư viện PKCS#11 của USB token; để trống để tự dò.",
+            "Path of the USB token's PKCS#11 library; empty to probe the known drivers."),
+    Setting("language", str, "vi", "Ngôn ngữ giao diện.", "Interface language.", choices=("vi", "en")),
+    Setting("data_dir", str, "",
+            "Thư mục dữ liệu; để trống để dùng thư mục mặc định của hệ điều hành.",
+            "Data folder; empty for the operating system's default."),
+)
+
+BY_KEY = {s.key: s for s in SETTINGS}
+
+
+class Settings:
+    def __init__(self, path: Path, values: dict[str, Any] | None = None) -> None:
+        self.path = path
+        self._values: dict[str, Any] = {}
+        for key, value in (values or {}).items():
+            spec = BY_KEY.get(key)
+            if spec and isinstance(value, spec.type) and (not spec.choices or value in spec.choices):
+                self._values[key] = value
+
+    @classmethod
+    def load(cls, paths: Paths | None = None) -> Settings:
+        paths = paths or default_paths()
+        try:
+            data = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        return cls(paths.settings_file, data if isinstance(data, dict) else {})
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key, BY_KEY[key].default)
+
+    def set(self, key: str, value: Any) -> None:
+        spec = BY_KEY[key]
+        if not isinstance(value, spec.type) or (spec.choices and value not in spec.choices):
+            raise ValueError(f"{key}: {value!r} is not a valid {spec.type.__name__}")
+        self._values[key] = value
+
+    def is_first_start(self) -> bool:
+        return not self.path.exists()
+
+    def save(self) -> None:
+        ensure_private_dir(self.path.parent)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(self._values, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(self.path)

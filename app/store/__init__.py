@@ -1,0 +1,10 @@
+"""The local store: one SQLite file (WAL) with units, drafts and their rows, state history and audit.
+
+Every call is one transaction, committed before it returns, so a crash or kill -9 loses nothing that a
+call has returned from. See ``app.store.store.Store``.
+"""
+
+from app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
+from app.store.store import Store
+
+__all__ = ["AuditEntry", "DraftInfo", "StateChange", "Store", "UnitRecord"]

@@ -1,0 +1,104 @@
+"""Opening the SQLite file and migrating its schema.
+
+The schema version is SQLite's ``user_version``; each migration is a list of statements run in one
+transaction, so an interrupted upgrade leaves the old schema intact. A file from a newer bhxh-desk is
+refused rather than written to.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from app.paths import ensure_private_dir
+from forms.errors import StoreError
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            tax_code TEXT NOT NULL DEFAULT '',
+            agency_code TEXT NOT NULL DEFAULT '',
+            signer TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE drafts (
+            id INTEGER PRIMARY KEY,
+            unit_id INTEGER NOT NULL REFERENCES units(id),
+            procedure TEXT NOT NULL,
+            period TEXT NOT NULL DEFAULT '',
+            unit_json TEXT NOT NULL,
+            state TEXT NOT NULL,
+            revision INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX drafts_unit ON drafts(unit_id, updated_at)",
+        """CREATE TABLE draft_rows (
+            draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+            form TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            PRIMARY KEY (draft_id, form, seq)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE state_history (
+            id INTEGER PRIMARY KEY,
+            draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+            state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX state_history_draft ON state_history(draft_id, id)",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            draft_id INTEGER,
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    try:
+        ensure_private_dir(path.parent)
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed edit survives power loss too, not just a killed process.
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=10000")
+        _migrate(conn, path)
+    except sqlite3.Error as exc:
+        raise StoreError("store.failed", path=str(path), reason=str(exc)) from None
+    except OSError as exc:
+        raise StoreError("store.failed", path=str(path), reason=exc.strerror or str(exc)) from None
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError("store.newer_schema", found=version)
+    for number in range(version, SCHEMA_VERSION):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != number:
+                conn.execute("ROLLBACK")     # another process migrated meanwhile
+                continue
+            for statement in MIGRATIONS[number]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

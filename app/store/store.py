@@ -1,0 +1,260 @@
+"""``Store``: the one object that reads and writes the local SQLite file.
+
+A draft is kept as a header (procedure, period, unit snapshot, state, revision) plus one row of
+``draft_rows`` per form row, so that an edit to one cell of a 10,000-row list rewrites one small row,
+not the whole draft. Every public method is a single transaction. ``revision`` goes up with each edit;
+callers that hold a revision can pass it back as ``expected_revision`` and get ``store.conflict`` instead
+of silently overwriting a newer edit made in another window or process.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.paths import default_paths
+from app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
+from app.store.schema import connect
+from app.workflow import EDITABLE, State, after_edit, can_move
+from forms.draft import Draft, Row, Unit
+from forms.errors import StoreError
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_paths().store
+        self._conn = connect(self.path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError("store.failed", path=str(self.path), reason=str(exc)) from None
+
+    # ------------------------------------------------------------ units
+
+    def upsert_unit(self, unit: Unit) -> UnitRecord:
+        with self._tx() as c:
+            c.execute(
+                """INSERT INTO units (code, name, tax_code, agency_code, signer, phone, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(code) DO UPDATE SET name=excluded.name, tax_code=excluded.tax_code,
+                     agency_code=excluded.agency_code, signer=excluded.signer, phone=excluded.phone""",
+                (unit.code, unit.name, unit.tax_code, unit.agency_code, unit.signer, unit.phone, _now()),
+            )
+            return self._unit_by_code(c, unit.code)
+
+    @staticmethod
+    def _unit_by_code(c: sqlite3.Connection, code: str) -> UnitRecord:
+        row = c.execute(
+            "SELECT id, code, name, tax_code, agency_code, signer, phone FROM units WHERE code = ?", (code,)
+        ).fetchone()
+        if row is None:
+            raise StoreError("store.not_found", what="unit", key=code)
+        return UnitRecord(*row)
+
+    def units(self, search: str = "") -> list[UnitRecord]:
+        like = f"%{search.casefold()}%"
+        rows = self._conn.execute(
+            """SELECT id, code, name, tax_code, agency_code, signer, phone FROM units
+               WHERE lower(code) LIKE ? OR lower(name) LIKE ? OR tax_code LIKE ? ORDER BY name, code""",
+            (like, like, like),
+        ).fetchall()
+        return [UnitRecord(*r) for r in rows]
+
+    # ------------------------------------------------------------ drafts
+
+    def create_draft(self, draft: Draft, *, action: str = "create") -> int:
+        """Store a new draft (and its unit, if new) in state Draft; returns its id."""
+        now = _now()
+        with self._tx() as c:
+            c.execute(
+                """INSERT INTO units (code, name, tax_code, agency_code, signer, phone, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING""",
+                (draft.unit.code, draft.unit.name, draft.unit.tax_code, draft.unit.agency_code,
+                 draft.unit.signer, draft.unit.phone, now),
+            )
+            unit_id = self._unit_by_code(c, draft.unit.code).id
+            cur = c.execute(
+                """INSERT INTO drafts (unit_id, procedure, period, unit_json, state, revision, created_at,
+                   updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)""",
+                (unit_id, draft.procedure, draft.period, _dump(asdict(draft.unit)), State.DRAFT, now, now),
+            )
+            draft_id = int(cur.lastrowid or 0)
+            self._write_forms(c, draft_id, draft.forms)
+            c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
+                      (draft_id, State.DRAFT, now, action))
+            self._audit(c, action, draft_id, f"{draft.procedure} {draft.period} {draft.unit.code}")
+        return draft_id
+
+    @staticmethod
+    def _write_forms(c: sqlite3.Connection, draft_id: int, forms: dict[str, list[Row]]) -> None:
+        c.executemany(
+            "INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
+            ((draft_id, code, i, _dump(row)) for code, rows in forms.items() for i, row in enumerate(rows)),
+        )
+
+    def _info_row(self, c: sqlite3.Connection, draft_id: int) -> tuple:
+        row = c.execute("SELECT state, revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None:
+            raise StoreError("store.not_found", what="draft", key=str(draft_id))
+        return row
+
+    def _begin_edit(self, c: sqlite3.Connection, draft_id: int, expected_revision: int | None) -> None:
+        state, revision = self._info_row(c, draft_id)
+        state = State(state)
+        if expected_revision is not None and revision != expected_revision:
+            raise StoreError("store.conflict", key=str(draft_id), found=revision, expected=expected_revision)
+        if state not in EDITABLE:
+            raise StoreError("store.bad_state", from_=state, to="edit")
+        new_state = after_edit(state)
+        now = _now()
+        c.execute("UPDATE drafts SET revision = revision + 1, updated_at = ?, state = ? WHERE id = ?",
+                  (now, new_state, draft_id))
+        if new_state != state:
+            c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'edit')",
+                      (draft_id, new_state, now))
+
+    def save_draft(self, draft_id: int, draft: Draft, *, expected_revision: int | None = None) -> int:
+        """Replace the whole content of a draft; returns the new revision."""
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, expected_revision)
+            c.execute("UPDATE drafts SET procedure = ?, period = ?, unit_json = ? WHERE id = ?",
+                      (draft.procedure, draft.period, _dump(asdict(draft.unit)), draft_id))
+            c.execute("DELETE FROM draft_rows WHERE draft_id = ?", (draft_id,))
+            self._write_forms(c, draft_id, draft.forms)
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def set_row(self, draft_id: int, form: str, index: int, row: Row, *,
+                expected_revision: int | None = None) -> int:
+        """Write one row (0-based ``index``; ``index == len`` appends); returns the new revision."""
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, expected_revision)
+            count = c.execute("SELECT count(*) FROM draft_rows WHERE draft_id = ? AND form = ?",
+                              (draft_id, form)).fetchone()[0]
+            if not 0 <= index <= count:
+                raise StoreError("store.not_found", what="row", key=f"{form}#{index + 1}")
+            c.execute("INSERT OR REPLACE INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
+                      (draft_id, form, index, _dump(row)))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def delete_row(self, draft_id: int, form: str, index: int, *, expected_revision: int | None = None) -> int:
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, expected_revision)
+            deleted = c.execute("DELETE FROM draft_rows WHERE draft_id = ? AND form = ? AND seq = ?",
+                                (draft_id, form, index)).rowcount
+            if not deleted:
+                raise StoreError("store.not_found", what="row", key=f"{form}#{index + 1}")
+            # Two steps so that the primary key never collides while rows move up.
+            c.execute("UPDATE draft_rows SET seq = -seq WHERE draft_id = ? AND form = ? AND seq > ?",
+                      (draft_id, form, index))
+            c.execute("UPDATE draft_rows SET seq = -seq - 1 WHERE draft_id = ? AND form = ? AND seq < 0",
+                      (draft_id, form))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def load_draft(self, draft_id: int) -> Draft:
+        c = self._conn
+        c.execute("BEGIN")     # one consistent snapshot of header and rows
+        try:
+            row = c.execute("SELECT procedure, period, unit_json FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            if row is None:
+                raise StoreError("store.not_found", what="draft", key=str(draft_id))
+            forms: dict[str, list[Row]] = {}
+            for form, content in c.execute(
+                "SELECT form, content FROM draft_rows WHERE draft_id = ? ORDER BY form, seq", (draft_id,)
+            ):
+                forms.setdefault(form, []).append(json.loads(content))
+        finally:
+            c.execute("COMMIT")
+        return Draft(procedure=row[0], period=row[1], unit=Unit(**json.loads(row[2])), forms=forms)
+
+    def drafts(self, unit_code: str | None = None, state: State | None = None) -> list[DraftInfo]:
+        sql = """SELECT d.id, u.code, d.procedure, d.period, d.state, d.revision, d.created_at, d.updated_at,
+                        (SELECT count(*) FROM draft_rows r WHERE r.draft_id = d.id)
+                 FROM drafts d JOIN units u ON u.id = d.unit_id WHERE 1=1"""
+        args: list[Any] = []
+        if unit_code:
+            sql += " AND u.code = ?"
+            args.append(unit_code)
+        if state:
+            sql += " AND d.state = ?"
+            args.append(str(state))
+        sql += " ORDER BY d.updated_at DESC, d.id DESC"
+        return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self._conn.execute(sql, args)]
+
+    def draft_info(self, draft_id: int) -> DraftInfo:
+        for info in self.drafts():
+            if info.id == draft_id:
+                return info
+        raise StoreError("store.not_found", what="draft", key=str(draft_id))
+
+    def delete_draft(self, draft_id: int) -> None:
+        with self._tx() as c:
+            self._info_row(c, draft_id)
+            c.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+            self._audit(c, "delete", draft_id, "")
+
+    # ------------------------------------------------------------ state and audit
+
+    def set_state(self, draft_id: int, state: State, note: str = "") -> None:
+        with self._tx() as c:
+            current = State(self._info_row(c, draft_id)[0])
+            if not can_move(current, state):
+                raise StoreError("store.bad_state", from_=current, to=state)
+            now = _now()
+            c.execute("UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?", (state, now, draft_id))
+            c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
+                      (draft_id, state, now, note))
+            self._audit(c, "state", draft_id, f"{current} → {state}")
+
+    def history(self, draft_id: int) -> list[StateChange]:
+        rows = self._conn.execute(
+            "SELECT state, at, note FROM state_history WHERE draft_id = ? ORDER BY id", (draft_id,)
+        ).fetchall()
+        return [StateChange(State(s), at, note) for s, at, note in rows]
+
+    def record(self, action: str, draft_id: int | None = None, detail: str = "") -> None:
+        with self._tx() as c:
+            self._audit(c, action, draft_id, detail)
+
+    @staticmethod
+    def _audit(c: sqlite3.Connection, action: str, draft_id: int | None, detail: str) -> None:
+        c.execute("INSERT INTO audit (at, action, draft_id, detail) VALUES (?, ?, ?, ?)",
+                  (_now(), action, draft_id, detail))
+
+    def audit(self, limit: int = 100) -> list[AuditEntry]:
+        rows = self._conn.execute(
+            "SELECT at, action, draft_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [AuditEntry(*r) for r in rows]
