@@ -93,6 +93,8 @@ def _row(value: Any, where: str) -> Row:
 
 
 def draft_from_dict(data: Any) -> Draft:
+    """Check the shape and NFC-normalise every text; values themselves are the validator's business."""
+    data = _nfc(data)
     if not isinstance(data, dict):
         raise DraftError("draft.shape", where="/", expected="object")
     if data.get("format") != FORMAT:
@@ -139,7 +141,7 @@ def loads(text: str | bytes) -> Draft:
         raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise DraftError("draft.unreadable", reason="nesting too deep") from None
-    return draft_from_dict(_nfc(data))
+    return draft_from_dict(data)
 
 
 def read_draft(path: str | Path) -> Draft:

@@ -140,16 +140,19 @@ def _period(text: str) -> Period:
 
 
 def _birthdate(text: str) -> PartialDate:
-    if _DATE.fullmatch(text):
-        d = _date(text)
-        value = PartialDate(d.year, d.month, d.day)
-    elif _MONTH.fullmatch(text):
-        p = _period(text)
-        value = PartialDate(p.year, p.month)
-    elif _YEAR.fullmatch(text):
-        value = PartialDate(int(text))
-    else:
-        raise FieldError("field.birthdate")
+    try:
+        if _DATE.fullmatch(text):
+            d = _date(text)
+            value = PartialDate(d.year, d.month, d.day)
+        elif _MONTH.fullmatch(text):
+            p = _period(text)
+            value = PartialDate(p.year, p.month)
+        elif _YEAR.fullmatch(text):
+            value = PartialDate(int(text))
+        else:
+            raise FieldError("field.birthdate")
+    except FieldError:
+        raise FieldError("field.birthdate") from None
     if value.year < 1900 or (value.year, value.month or 1, value.day or 1) > date.today().timetuple()[:3]:
         raise FieldError("field.birthdate_range")
     return value

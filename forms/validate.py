@@ -65,7 +65,7 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
 
     def add(self, form: str, row: int | None, path: str | None, label: Field | tuple[str, str] | None,
-            code: str, severity: Severity = Severity.ERROR, **params: object) -> None:
+            code: str, severity: Severity = Severity.ERROR, /, **params: object) -> None:
         if isinstance(label, Field):
             vi_label, en_label = label.label_vi, label.label_en or label.label_vi
         elif label is None:

@@ -1,0 +1,283 @@
+"""The ``bhxh-desk`` command.
+
+Each subcommand imports what it needs inside its handler, so that ``bhxh-desk procedures`` starts without
+lxml, sqlite or Qt. Every user-facing failure is a ``BhxhError`` printed as one translated line; an
+unexpected exception is written to the log with its traceback and shown as a short message, never as a
+traceback.
+
+Exit codes: 0 success; 1 the input is invalid (``validate``); 2 the input cannot be read or the command
+failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from forms.errors import BhxhError, DraftError
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or os.environ.get("BHXH_DESK_LANG", "vi")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# ---------------------------------------------------------------- procedures
+
+def cmd_procedures(args: argparse.Namespace) -> int:
+    from forms.catalog import load_catalog
+
+    catalog = load_catalog()
+    lang = _lang(args)
+    if args.json:
+        _print_json([
+            {
+                "code": p.code, "name_vi": p.name_vi, "name_en": p.name_en, "decision": p.decision,
+                "filer": p.filer, "unconfirmed": p.unconfirmed,
+                "forms": [
+                    {"code": u.form, "name_vi": catalog.form(u.form).name_vi,
+                     "name_en": catalog.form(u.form).name_en, "required": u.required}
+                    for u in p.forms
+                ],
+            }
+            for p in catalog.procedures.values()
+        ])
+        return EXIT_OK
+    required = {"vi": ("bắt buộc", "tùy chọn"), "en": ("required", "optional")}[lang if lang == "en" else "vi"]
+    for p in catalog.procedures.values():
+        mark = " (chưa xác nhận)" if p.unconfirmed and lang != "en" else " (unconfirmed)" if p.unconfirmed else ""
+        print(f"{p.code:<6} {p.name(lang)}{mark}")
+        for u in p.forms:
+            form = catalog.form(u.form)
+            print(f"       {form.code:<8} {required[0] if u.required else required[1]:<9} {form.name(lang)}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- validate / build
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft
+    from forms.validate import Severity, validate
+
+    lang = _lang(args)
+    issues = validate(read_draft(args.draft))
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    if args.json:
+        _print_json({"valid": errors == 0, "errors": errors, "warnings": len(issues) - errors,
+                     "issues": [i.to_dict() for i in issues]})
+    else:
+        words = {"vi": ("lỗi", "cảnh báo", "dòng"), "en": ("error", "warning", "row")}["en" if lang == "en" else "vi"]
+        for i in issues:
+            kind = words[0] if i.severity is Severity.ERROR else words[1]
+            where = i.form + (f" {words[2]} {i.row}" if i.row is not None else "")
+            print(f"[{kind}] {where}: {i.message(lang)} ({i.code})")
+        if errors == 0:
+            print("Hồ sơ hợp lệ." if lang != "en" else "The dossier is valid.")
+        else:
+            print(f"{errors} lỗi." if lang != "en" else f"{errors} errors.")
+    return EXIT_OK if errors == 0 else EXIT_INVALID
+
+
+def _parse_created(text: str | None):
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise BhxhError("cli.usage", reason=f"--date {text}: dd/mm/yyyy") from None
+
+
+def _write_output(path: Path, data: bytes) -> None:
+    """Write through a temporary file so that a failure never leaves a partial output."""
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DraftError("draft.cannot_write", path=str(path), reason=exc.strerror or str(exc)) from None
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft
+    from forms.xmlbuild import InvalidDossier, build_unsigned
+
+    lang = _lang(args)
+    try:
+        data = build_unsigned(read_draft(args.draft), created=_parse_created(args.date))
+    except InvalidDossier as exc:
+        print(exc.message(lang), file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
+        return EXIT_INVALID
+    _write_output(Path(args.output), data)
+    print(args.output)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- drafts in the store
+
+def _store(args: argparse.Namespace):
+    from app.store import Store
+
+    return Store(Path(args.store) if args.store else None)
+
+
+def cmd_drafts_list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        infos = store.drafts(unit_code=args.unit)
+    if args.json:
+        _print_json([
+            {"id": i.id, "unit": i.unit_code, "procedure": i.procedure, "period": i.period, "state": str(i.state),
+             "revision": i.revision, "created_at": i.created_at, "updated_at": i.updated_at, "rows": i.rows}
+            for i in infos
+        ])
+        return EXIT_OK
+    for i in infos:
+        print(f"{i.id:>5}  {i.unit_code:<10} {i.procedure:<6} {i.period:<8} {i.state:<10} {i.rows:>6} "
+              f"{i.updated_at[:19].replace('T', ' ')}")
+    return EXIT_OK
+
+
+def cmd_drafts_import(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft
+
+    drafts = [read_draft(path) for path in args.files]     # read all first: an import never half-applies
+    with _store(args) as store:
+        for path, draft in zip(args.files, drafts, strict=True):
+            draft_id = store.create_draft(draft, action="import")
+            print(f"{draft_id}\t{path}")
+    return EXIT_OK
+
+
+def cmd_drafts_export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        draft = store.load_draft(args.id)
+        store.record("export", args.id, str(args.output))
+    _write_output(Path(args.output), draft.to_json().encode("utf-8"))
+    print(args.output)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- schemas
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    from forms.catalog import load_catalog
+    from forms.resources import resource
+    from forms.schemas import form_xsd
+
+    stale = []
+    for form in load_catalog().forms.values():
+        path = resource("schemas", f"{form.code}.xsd")
+        data = form_xsd(form)
+        if args.action == "write":
+            path.write_bytes(data)
+            print(path)
+        elif not path.exists() or path.read_bytes() != data:
+            stale.append(form.code)
+    if stale:
+        print("Out of date: " + ", ".join(stale), file=sys.stderr)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    from app import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="bhxh-desk",
+        description="Khai hồ sơ BHXH điện tử / Vietnam Social Security e-filing.",
+    )
+    parser.add_argument("--version", action="version", version=f"bhxh-desk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--lang", choices=("vi", "en"), help="ngôn ngữ thông báo / message language")
+        return p
+
+    p = add("procedures", cmd_procedures, "Liệt kê thủ tục và biểu mẫu / list procedures and their forms")
+    p.add_argument("--json", action="store_true")
+
+    p = add("validate", cmd_validate, "Kiểm tra hồ sơ nháp / validate a draft")
+    p.add_argument("draft")
+    p.add_argument("--json", action="store_true")
+
+    p = add("build", cmd_build, "Lập tệp BHXHDienTu.xml chưa ký / build the unsigned envelope")
+    p.add_argument("draft")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--date", help="ngày lập dd/mm/yyyy (mặc định hôm nay) / date made, default today")
+
+    p = add("drafts", lambda a: (p.print_help(), EXIT_ERROR)[1], "Hồ sơ nháp trong kho / drafts in the store")
+    p.add_argument("--store", help="tệp kho SQLite / store file (default: the data folder)")
+    dsub = p.add_subparsers(dest="action", metavar="ACTION")
+    q = dsub.add_parser("list", help="liệt kê / list")
+    q.add_argument("--unit")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_drafts_list)
+    q = dsub.add_parser("import", help="nhập tệp nháp / import draft files")
+    q.add_argument("files", nargs="+")
+    q.set_defaults(handler=cmd_drafts_import)
+    q = dsub.add_parser("export", help="xuất ra tệp nháp / export to a draft file")
+    q.add_argument("id", type=int)
+    q.add_argument("-o", "--output", required=True)
+    q.set_defaults(handler=cmd_drafts_export)
+
+    p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
+    p.add_argument("action", choices=("write", "check"))
+    return parser
+
+
+def _report_unexpected(exc: BaseException, lang: str) -> None:
+    import logging
+    import traceback
+
+    try:
+        from app import logs
+        from app.paths import default_paths
+
+        path = logs.setup(default_paths().logs)
+        logging.getLogger("bhxh-desk").error("unexpected error\n%s", "".join(traceback.format_exception(exc)))
+        where = str(path)
+    except Exception:   # the log itself failed: still no traceback on screen
+        where = "?"
+    err = BhxhError("error.internal", reason=f"{type(exc).__name__}; log: {where}")
+    print(err.message(lang), file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure:
+            reconfigure(encoding="utf-8", errors="replace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    lang = _lang(args)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return int(handler(args))
+    except BhxhError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        _report_unexpected(exc, lang)
+        return EXIT_ERROR

@@ -1,0 +1,196 @@
+"""Building, schema-checking and reading back the dossier XML (forms.xmlbuild, forms.xmlread)."""
+
+from __future__ import annotations
+
+import base64
+import unicodedata
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from forms import fieldtypes
+from forms.catalog import load_catalog
+from forms.draft import Draft, draft_from_dict
+from forms.errors import SchemaError, XmlError
+from forms.model import FieldType
+from forms.resources import resource
+from forms.schemas import check, form_xsd
+from forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
+from forms.xmlread import draft_from_envelope, read_envelope
+from forms.xmlsafe import parse_xml
+from tests.conftest import example_dict, minimal_dict
+
+
+def canonical(draft: Draft) -> dict:
+    """The draft as the XML should give it back: canonical text, empty values dropped, STT dropped."""
+    catalog = load_catalog()
+
+    def rows(fields, row):
+        out = {}
+        for f in fields:
+            raw = row.get(f.name)
+            if f.type is FieldType.SEQ or fieldtypes.is_empty(raw):
+                continue
+            if f.type is FieldType.GROUP:
+                out[f.name] = rows(f.fields, raw)
+            elif f.type is FieldType.TABLE:
+                if raw:
+                    out[f.name] = [rows(f.fields, r) for r in raw]
+            else:
+                out[f.name] = fieldtypes.to_xml(f, fieldtypes.parse(f, raw))
+        return out
+
+    forms = {code: [rows(catalog.form(code).fields, r) for r in rs] for code, rs in draft.forms.items() if rs}
+    return {"procedure": draft.procedure, "period": draft.period, "unit": draft.unit, "forms": forms}
+
+
+def test_envelope_layout_and_counts(example):
+    data = build_unsigned(example, created=date(2026, 3, 20))
+    assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = etree.fromstring(data)
+    assert [c.tag for c in root] == ["NoiDung", "CKy_Dvi"]
+    assert len(root.find("CKy_Dvi")) == 0
+    info = root.find("NoiDung/ThongTinHoSo")
+    assert info.findtext("MaThuTuc") == "600"
+    assert info.findtext("KyKeKhai") == "03/2026"
+    assert info.findtext("NgayLap") == "20/03/2026"
+    files = info.findall("ToKhais/FileToKhai")
+    assert info.findtext("SoLuongFile") == str(len(files)) == "3"
+    for ft in files:
+        text = ft.findtext("NoiDungFile")
+        assert ft.findtext("DoDaiFile") == str(len(text))
+        assert ft.findtext("LoaiFile") == "xml"
+        form = etree.fromstring(base64.b64decode(text))
+        assert form.tag == ft.findtext("MaToKhai")
+        assert form[-1].tag == "Cky" and len(form[-1]) == 0
+
+
+def test_every_built_file_passes_its_xsd(example):
+    for f in build_form_files(example):
+        check(etree.fromstring(f.content), f.code, f.name)
+    check(etree.fromstring(build_unsigned(example)), "BHXHDienTu", "BHXHDienTu.xml")
+
+
+def test_round_trip(example):
+    back = draft_from_envelope(build_unsigned(example))
+    assert canonical(back) == canonical(example)
+    assert back.forms["D02-TS"][0]["tienLuong"] == "8500000"
+    assert back.forms["D02-TS"][2]["Masobhxh"] == "0123456789"     # leading zero kept
+
+
+def test_special_characters_and_nfc_survive():
+    d = minimal_dict()
+    nasty = 'Công ty "A & B" <Sài Gòn> \'Ltd\''
+    d["unit"]["name"] = unicodedata.normalize("NFD", nasty)
+    d["forms"]["D02-TS"][0]["Hoten"] = unicodedata.normalize("NFD", "Phạm Quốc Huy")
+    draft = draft_from_dict(d)
+    data = build_unsigned(draft)
+    back = draft_from_envelope(data)
+    assert back.unit.name == unicodedata.normalize("NFC", nasty)
+    assert back.forms["D02-TS"][0]["Hoten"] == "Phạm Quốc Huy"
+    assert unicodedata.normalize("NFD", "Phạm").encode() not in data
+
+
+def test_invalid_draft_is_not_built():
+    d = minimal_dict()
+    d["forms"]["D02-TS"][0]["Masobhxh"] = "123"
+    with pytest.raises(InvalidDossier) as info:
+        build_unsigned(draft_from_dict(d))
+    assert [i.code for i in info.value.issues] == ["field.bhxh_id"]
+    assert "1" in info.value.message("vi")
+
+
+def test_committed_xsds_match_the_catalog():
+    for form in load_catalog().forms.values():
+        assert resource("schemas", f"{form.code}.xsd").read_bytes() == form_xsd(form), (
+            f"{form.code}.xsd is stale: run 'bhxh-desk schemas write'"
+        )
+
+
+def _form_tree(example, code):
+    f = next(f for f in build_form_files(example) if f.code == code)
+    return etree.fromstring(f.content)
+
+
+@pytest.mark.parametrize(
+    ("xpath", "value"),
+    [(".//NguoiLaoDong/Masobhxh", "123456789"), (".//NguoiLaoDong/tuThang", "13/2026"),
+     (".//NguoiLaoDong/pa", "ZZ"), (".//NguoiLaoDong/Ngaysinh", "1995-04-15")],
+)
+def test_xsd_independently_refuses_bad_values(example, xpath, value):
+    tree = _form_tree(example, "D02-TS")
+    tree.find(xpath).text = value
+    with pytest.raises(SchemaError) as info:
+        check(tree, "D02-TS", "D02-TS.xml")
+    assert "D02-TS.xsd" in info.value.message("en")
+
+
+def test_xsd_refuses_missing_or_reordered_elements(example):
+    tree = _form_tree(example, "D02-TS")
+    row = tree.find(".//NguoiLaoDong")
+    row.remove(row.find("Hoten"))
+    with pytest.raises(SchemaError):
+        check(tree, "D02-TS", "D02-TS.xml")
+
+
+def test_envelope_counts_are_checked_on_read(example):
+    data = build_unsigned(example)
+    tampered = data.replace(b"<SoLuongFile>3</SoLuongFile>", b"<SoLuongFile>2</SoLuongFile>")
+    with pytest.raises(XmlError):
+        read_envelope(tampered)
+
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE Hoso [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<Hoso><NoiDung>&xxe;</NoiDung></Hoso>"""
+
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<lolz>&lol3;</lolz>"""
+
+
+@pytest.mark.parametrize("payload", [XXE, LAUGHS, b"<a><?php x ?></a>"])
+def test_unsafe_xml_is_refused(payload):
+    with pytest.raises(XmlError) as info:
+        parse_xml(payload)
+    assert info.value.code == "xml.forbidden"
+    assert "passwd" not in info.value.message("en")
+
+
+def test_xxe_hidden_after_padding_is_still_refused():
+    payload = b"<?xml version='1.0'?>" + b" " * 5000 + XXE.split(b"?>", 1)[1]
+    with pytest.raises(XmlError) as info:
+        parse_xml(payload)
+    assert info.value.code in {"xml.forbidden", "xml.malformed"}
+
+
+def test_malformed_and_oversized_xml():
+    with pytest.raises(XmlError) as info:
+        parse_xml(b"<a><b></a>")
+    assert info.value.code == "xml.malformed"
+    with pytest.raises(XmlError) as info:
+        parse_xml(b"<a/>", max_bytes=2)
+    assert info.value.code == "xml.too_large"
+
+
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")),
+                min_size=1, max_size=40).filter(lambda s: s.strip())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(names, names, st.integers(5_310_000, 46_800_000), st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_round_trip_property(unit_name, person, salary, bhxh_id):
+    d = minimal_dict()
+    d["unit"]["name"] = unit_name
+    d["forms"]["D02-TS"][0].update(Hoten=person, tienLuong=str(salary), Masobhxh=bhxh_id)
+    draft = draft_from_dict(d)
+    try:
+        data = build_unsigned(draft)
+    except InvalidDossier as exc:        # e.g. a name past its length limit: refused, never crashed
+        assert all(i.code.startswith("field.") for i in exc.issues)
+        return
+    assert canonical(draft_from_envelope(data)) == canonical(draft)
