@@ -93,7 +93,7 @@ def form_xsd(form: Form) -> bytes:
     """The XSD of one form file: rows_path down to the rows, header first, then ``Cky``."""
     schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS}, elementFormDefault="qualified")
     schema.append(etree.Comment(
-        f" {form.code}: generated from resources/catalog/forms/{form.code}.toml by the command: bhxh-desk schemas write "
+        f" {form.code}: generated from resources/catalog/forms/{form.code}.toml by: bhxh-desk schemas write "
     ))
     root = _el(schema, "element", name=form.root)
     root_seq = _el(_el(root, "complexType"), "sequence")

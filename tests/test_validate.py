@@ -218,8 +218,9 @@ def test_unlisted_hospital_is_a_warning_not_an_error():
 
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30))
-json_values = st.recursive(json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
-                           max_leaves=10)
+json_values = st.recursive(
+    json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3), max_leaves=10
+)
 d02_keys = st.sampled_from(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang", "denThang",
                             "maVungSS", "phuCapCV", "Cmnd", "tyLeDong", "other"])
 

@@ -21,7 +21,7 @@ from forms.schemas import check, form_xsd
 from forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
 from forms.xmlread import draft_from_envelope, read_envelope
 from forms.xmlsafe import parse_xml
-from tests.conftest import example_dict, minimal_dict
+from tests.conftest import minimal_dict
 
 
 def canonical(draft: Draft) -> dict:

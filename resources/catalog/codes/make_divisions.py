@@ -54,7 +54,7 @@ def main() -> int:
         for c in sorted(pycountry.countries, key=lambda c: (c.alpha_2 != "VN", c.alpha_2))
     ]
     dump("nationality", {"name": "nationality", "title_vi": "Quốc tịch", "title_en": "Nationality",
-                         "source": f"ISO 3166-1 alpha-2, via pycountry {pycountry.__version__ if hasattr(pycountry, '__version__') else ''}".strip(),
+                         "source": "ISO 3166-1 alpha-2, via pycountry",
                          "entries": countries})
     print(f"{len(provinces)} provinces, {len(communes)} communes, {len(countries)} countries")
     return 0

@@ -1,0 +1,143 @@
+"""The SQLite store: drafts, rows, states, audit, and surviving kill -9 (app.store)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from app.store import Store
+from app.store.schema import SCHEMA_VERSION
+from app.workflow import State
+from forms.errors import StoreError
+from tests.conftest import EXAMPLE, ROOT
+from tests.crash_writer import digest
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as s:
+        yield s
+
+
+def test_create_and_load(store, example):
+    i = store.create_draft(example)
+    assert store.load_draft(i) == example
+    info = store.draft_info(i)
+    assert (info.unit_code, info.procedure, info.period, info.state, info.revision) == (
+        "TA1234A", "600", "03/2026", State.DRAFT, 1)
+    assert info.rows == sum(len(r) for r in example.forms.values())
+    assert [u.code for u in store.units()] == ["TA1234A"]
+    assert [u.code for u in store.units("hoa sen")] == ["TA1234A"]
+    assert store.units("không có") == []
+
+
+def test_row_edits_and_revisions(store, example):
+    i = store.create_draft(example)
+    n = len(example.forms["D02-TS"])
+    r = store.set_row(i, "D02-TS", 0, {"pa": "GH"}, expected_revision=1)
+    assert r == 2
+    r = store.set_row(i, "D02-TS", n, {"pa": "KL"}, expected_revision=r)       # append
+    r = store.delete_row(i, "D02-TS", 1, expected_revision=r)
+    rows = store.load_draft(i).forms["D02-TS"]
+    assert rows[0] == {"pa": "GH"} and rows[-1] == {"pa": "KL"} and len(rows) == n
+    assert rows[1] == example.forms["D02-TS"][2]
+    with pytest.raises(StoreError) as info:
+        store.set_row(i, "D02-TS", 0, {}, expected_revision=1)
+    assert info.value.code == "store.conflict"
+    with pytest.raises(StoreError):
+        store.set_row(i, "D02-TS", n + 5, {})
+
+
+def test_states_follow_the_workflow(store, example):
+    i = store.create_draft(example)
+    store.set_state(i, State.VALID)
+    store.set_state(i, State.SIGNED)
+    with pytest.raises(StoreError) as info:
+        store.set_state(i, State.RESULT)
+    assert info.value.code == "store.bad_state"
+    store.set_row(i, "D02-TS", 0, {"pa": "GH"})          # an edit drops the signature
+    assert store.draft_info(i).state == State.DRAFT
+    assert [h.state for h in store.history(i)] == [State.DRAFT, State.VALID, State.SIGNED, State.DRAFT]
+    store.set_state(i, State.VALID)
+    store.set_state(i, State.SIGNED)
+    store.set_state(i, State.QUEUED)
+    with pytest.raises(StoreError) as info:
+        store.set_row(i, "D02-TS", 0, {})
+    assert info.value.code == "store.bad_state"
+    actions = [a.action for a in store.audit()]
+    assert actions.count("state") == 5 and actions[-1] == "create"
+
+
+def test_file_is_private(tmp_path, example):
+    path = tmp_path / "sub" / "s.sqlite3"
+    with Store(path) as s:
+        s.create_draft(example)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    assert info.value.code == "store.newer_schema"
+
+
+def test_unreadable_file_is_a_store_error(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as info:
+        Store(path)
+    assert info.value.code == "store.failed"
+
+
+def test_wal_mode(store):
+    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_survives_kill_9(tmp_path):
+    """A child that keeps writing is killed with SIGKILL 100 times; every reported commit survives."""
+    db = tmp_path / "crash.sqlite3"
+    rng = random.Random(20261126)
+    last: dict[int, tuple[int, str]] = {}
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    kills = 0
+    for round_no in range(100):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_writer", str(db), str(round_no), str(EXAMPLE)],
+            stdout=subprocess.PIPE, cwd=ROOT, env=env,
+        )
+        first = child.stdout.readline()          # wait until it is writing
+        assert first, "the writer died before its first commit"
+        time.sleep(rng.uniform(0, 0.08))
+        child.send_signal(signal.SIGKILL)
+        rest = child.stdout.read()
+        child.wait()
+        kills += child.returncode == -signal.SIGKILL
+        for line in (first + rest).decode().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and len(parts[2]) == 64:
+                last[int(parts[0])] = (int(parts[1]), parts[2])
+    assert kills == 100
+    with Store(db) as store:
+        assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        for draft_id, (revision, expected) in last.items():
+            info = store.draft_info(draft_id)
+            # The child may have committed one more edit after its last report before the kill.
+            assert info.revision in (revision, revision + 1), draft_id
+            if info.revision == revision:
+                assert digest(store.load_draft(draft_id)) == expected, draft_id
+    print(f"\nkill -9 test: 100 kills, {len(last)} drafts checked")
+    assert len(last) >= 100
