@@ -9,6 +9,7 @@ second, independent way: element order and presence, and each value's lexical fo
 
 from __future__ import annotations
 
+import io
 from functools import cache
 
 from lxml import etree
@@ -120,6 +121,22 @@ def _schema(name: str) -> etree.XMLSchema:
         return etree.XMLSchema(doc)
     except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
         raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
+
+
+def check_bytes(data: bytes, schema_name: str, file_name: str) -> None:
+    """Validate while parsing, dropping each finished element: memory stays flat for any row count."""
+    schema = _schema(schema_name)
+    try:
+        for _, el in etree.iterparse(io.BytesIO(data), events=("end",), schema=schema, resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=True):
+            el.clear(keep_tail=True)
+            parent = el.getparent()
+            if parent is not None:
+                while el.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        reason = str(exc).split(" (<string>")[0]
+        raise SchemaError("xml.schema", file=file_name, schema=f"{schema_name}.xsd", reason=reason[:300]) from None
 
 
 def check(doc: etree._Element, schema_name: str, file_name: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from forms import fieldtypes, rates
 from forms.catalog import Catalog, code_list, load_catalog
 from forms.display import dmy, vnd
-from forms.draft import Draft, Row
+from forms.draft import Draft, Row, Unit
 from forms.errors import CatalogError, FieldError
 from forms.fieldtypes import Period, Salary
 from forms.messages import render
@@ -329,10 +329,25 @@ def _run(spec: RuleSpec, ctx: RuleContext) -> None:
 
 # ---------------------------------------------------------------- the dossier
 
-def validate(draft: Draft, catalog: Catalog | None = None) -> list[Issue]:
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The outcome of validation: the issues, and each form's rows as parsed values (None where empty or
+    invalid). The XML builder writes from the parsed values, so nothing is parsed twice."""
+
+    issues: list[Issue]
+    parsed: dict[str, list[dict[str, Any]]]
+    unit: Unit                  # the unit block as parsed: trimmed, NFC, phone normalised
+
+    @property
+    def errors(self) -> list[Issue]:
+        return errors_of(self.issues)
+
+
+def check(draft: Draft, catalog: Catalog | None = None) -> Checked:
     catalog = catalog or load_catalog()
     report = Report()
-    check_fields(UNIT_FORM, None, catalog.unit_fields, _unit_row(draft), report)
+    unit_values = check_fields(UNIT_FORM, None, catalog.unit_fields, _unit_row(draft), report)
+    unit = Unit(**{k: str(v) for k, v in unit_values.items() if v is not None})
     period: Period | None = None
     try:
         period = fieldtypes.parse(Field("period", "Kỳ kê khai", "Period", FieldType.PERIOD), draft.period)
@@ -342,7 +357,7 @@ def validate(draft: Draft, catalog: Catalog | None = None) -> list[Issue]:
     if procedure is None:
         report.add(DOSSIER, None, "procedure", ("Thủ tục", "Procedure"), "dossier.unknown_procedure",
                    procedure=draft.procedure)
-        return report.issues
+        return Checked(report.issues, {}, unit)
     allowed = set(procedure.form_codes())
     for code in draft.forms:
         if code not in allowed:
@@ -364,7 +379,11 @@ def validate(draft: Draft, catalog: Catalog | None = None) -> list[Issue]:
     ctx.form = None
     for spec in procedure.rules:
         _run(spec, ctx)
-    return report.issues
+    return Checked(report.issues, ctx.parsed, unit)
+
+
+def validate(draft: Draft, catalog: Catalog | None = None) -> list[Issue]:
+    return check(draft, catalog).issues
 
 
 def _unit_row(draft: Draft) -> dict[str, str]:

@@ -5,32 +5,36 @@ last). The envelope carries each form file as base64 in ``FileToKhai/NoiDungFile
 length of that base64 text, and ends with the unit's empty ``CKy_Dvi`` slot. Signing (``signing.xmldsig``)
 fills the slots: forms first, then the envelope, which is why the two steps are separate functions.
 
-Every file is checked against its XSD before it leaves this module. Elements are written for every field,
-empty when there is no value, so that the layout is fixed and readers need not guess.
+Files are written directly in canonical form (Canonical XML 1.0, exclusive): no whitespace between
+elements, empty elements as ``<a></a>``, text escaped as C14N escapes it. Parsing such a file and
+canonicalising it gives back the same bytes after the XML declaration, so the signer can digest the file
+as it streams instead of building a tree: a 100,000-row list is built and signed without holding a DOM.
+Every file is checked against its XSD (streaming) before it leaves this module. Elements are written for
+every field, empty when there is no value, so that the layout is fixed.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lxml import etree
-
 from forms import fieldtypes, schemas
 from forms.catalog import Catalog, load_catalog
 from forms.display import dmy
-from forms.draft import Draft, Row
+from forms.draft import Draft, Unit
 from forms.errors import CatalogError, XmlError
 from forms.model import Field, FieldType, Form, Procedure
-from forms.validate import Issue, errors_of, validate
+from forms.validate import Issue, check
 
 ENVELOPE_NAME = "BHXHDienTu.xml"
 ENVELOPE_SIGNATURE = "CKy_Dvi"
 UNIT_SUBJECT = "1"       # LoaiDoiTuong for an employer unit (bhxh-desk decision; unconfirmed)
 IVAN_CODE = ""           # bhxh-desk is not a licensed I-VAN and claims no I-VAN code
 IVAN_NAME = "bhxh-desk"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 class InvalidDossier(XmlError):
@@ -57,59 +61,80 @@ class FormFile:
         return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
 
 
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+def escape(text: str) -> str:
+    """Escape text content exactly as Canonical XML does."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#xD;")
+    return text
 
 
-def serialize(root: etree._Element) -> bytes:
-    return XML_DECLARATION + etree.tostring(root, encoding="utf-8")
+def canonical_body(data: bytes) -> bytes:
+    """The bytes a C14N of this file's document gives: the file without its XML declaration."""
+    if data.startswith(XML_DECLARATION):
+        return data[len(XML_DECLARATION):]
+    return data
 
 
-def _text(f: Field, raw: Any) -> str:
-    if fieldtypes.is_empty(raw):
-        return ""
-    return fieldtypes.to_xml(f, fieldtypes.parse(f, raw))
+def _leaf(out: list[str], name: str, text: str) -> None:
+    out.append(f"<{name}>{escape(text)}</{name}>" if text else f"<{name}></{name}>")
 
 
-def _write_fields(parent: etree._Element, fields: tuple[Field, ...], row: Row, seq: int) -> None:
-    sub = etree.SubElement
+def _write_fields(out: list[str], fields: tuple[Field, ...], values: dict[str, Any] | None, seq: int) -> None:
+    values = values or {}
     for f in fields:
-        raw = row.get(f.name)
+        value = values.get(f.name)
         if f.type is FieldType.SEQ:
-            sub(parent, f.name).text = str(seq)
+            _leaf(out, f.name, str(seq))
         elif f.type is FieldType.GROUP:
-            if isinstance(raw, dict):
-                _write_fields(sub(parent, f.name), f.fields, raw, 1)
+            if value is not None:
+                out.append(f"<{f.name}>")
+                _write_fields(out, f.fields, value, 1)
+                out.append(f"</{f.name}>")
         elif f.type is FieldType.TABLE:
-            table = sub(parent, f.name)
-            for i, item in enumerate(raw or [], start=1):
-                _write_fields(sub(table, f.row_element or ""), f.fields, item, i)
+            out.append(f"<{f.name}>")
+            for i, item in enumerate(value or (), start=1):
+                out.append(f"<{f.row_element}>")
+                _write_fields(out, f.fields, item, i)
+                out.append(f"</{f.row_element}>")
+            out.append(f"</{f.name}>")
         else:
-            el = sub(parent, f.name)
-            text = _text(f, raw)
-            if text:
-                el.text = text
+            _leaf(out, f.name, "" if value is None else fieldtypes.to_xml(f, value))
 
 
 def _context(draft: Draft) -> dict[str, Any]:
     return {"period": draft.period, "unit": draft.unit, "procedure": draft.procedure}
 
 
-def build_form(form: Form, rows: list[Row], draft: Draft) -> bytes:
-    """One form file, checked against its XSD. The rows must already have passed validation."""
-    root = etree.Element(form.root)
-    node = root
+def _clean(draft: Draft, unit: Unit) -> Draft:
+    """The draft with its unit block as the validator parsed it: what is written is what was checked."""
+    return Draft(procedure=draft.procedure, period=draft.period, unit=unit, forms=draft.forms)
+
+
+def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) -> bytes:
+    """One form file from rows already parsed by the validator, checked against its XSD."""
+    out: list[str] = [f"<{form.root}>"]
     last = len(form.rows_path) - 1
     ctx = _context(draft)
     for i, name in enumerate(form.rows_path):
         if i == last:
             for h in form.header:
-                etree.SubElement(node, h.name).text = (h.default or "").format(**ctx)
-        node = etree.SubElement(node, name)
-    for seq, row in enumerate(rows, start=1):
-        _write_fields(etree.SubElement(node, form.row_element), form.fields, row, seq)
-    etree.SubElement(root, form.signature_element)
-    schemas.check(root, form.code, f"{form.code}.xml")
-    return serialize(root)
+                _leaf(out, h.name, (h.default or "").format(**ctx))
+        out.append(f"<{name}>")
+    for seq, row in enumerate(parsed_rows, start=1):
+        out.append(f"<{form.row_element}>")
+        _write_fields(out, form.fields, row, seq)
+        out.append(f"</{form.row_element}>")
+    out.extend(f"</{name}>" for name in reversed(form.rows_path))
+    out.append(f"<{form.signature_element}></{form.signature_element}></{form.root}>")
+    data = XML_DECLARATION + "".join(out).encode("utf-8")
+    schemas.check_bytes(data, form.code, f"{form.code}.xml")
+    return data
 
 
 def _procedure(draft: Draft, catalog: Catalog) -> Procedure:
@@ -119,63 +144,76 @@ def _procedure(draft: Draft, catalog: Catalog) -> Procedure:
     return procedure
 
 
-def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormFile]:
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    """A validated draft (unit block as parsed) and its unsigned form files, ready to sign and wrap."""
+
+    draft: Draft
+    files: list[FormFile]
+
+
+def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
     """Validate the draft, then build one unsigned file per form that has rows."""
     catalog = catalog or load_catalog()
-    errors = errors_of(validate(draft, catalog))
-    if errors:
-        raise InvalidDossier(errors)
+    checked = check(draft, catalog)
+    if checked.errors:
+        raise InvalidDossier(checked.errors)
+    draft = _clean(draft, checked.unit)
     files = []
     for form in catalog.forms_of(_procedure(draft, catalog)):
-        rows = draft.rows(form.code)
+        rows = checked.parsed.get(form.code)
         if rows:
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
-                                  content=build_form(form, rows, draft)))
-    return files
+                                  content=write_form(form, rows, draft)))
+    return Dossier(draft=draft, files=files)
 
 
-def envelope_tree(draft: Draft, files: list[FormFile], *, created: date | None = None,
-                  catalog: Catalog | None = None) -> etree._Element:
+def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormFile]:
+    return build_forms(draft, catalog).files
+
+
+def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, created: date | None = None,
+                   catalog: Catalog | None = None) -> bytes:
+    """The envelope around ``files`` (default: the dossier's own, unsigned), with an empty ``CKy_Dvi``,
+    checked against its XSD. Signing passes the signed form files here."""
     catalog = catalog or load_catalog()
+    draft = dossier.draft
+    files = dossier.files if files is None else files
     procedure = _procedure(draft, catalog)
     u = draft.unit
-    root = etree.Element("Hoso")
-    content = etree.SubElement(root, "NoiDung")
+    out: list[str] = ["<Hoso><NoiDung>"]
 
-    def block(parent: etree._Element, tag: str, values: list[tuple[str, str]]) -> etree._Element:
-        el = etree.SubElement(parent, tag)
+    def block(tag: str, values: list[tuple[str, str]], close: bool = True) -> None:
+        out.append(f"<{tag}>")
         for name, value in values:
-            etree.SubElement(el, name).text = value or None
-        return el
+            _leaf(out, name, value)
+        if close:
+            out.append(f"</{tag}>")
 
-    block(content, "ThongTinIVAN", [("MaIVAN", IVAN_CODE), ("TenIVAN", IVAN_NAME)])
-    block(content, "ThongTinDonVi", [
-        ("TenDoiTuong", u.name), ("MaSoBHXH", u.code), ("LoaiDoiTuong", UNIT_SUBJECT),
-        ("MaSoThue", u.tax_code), ("NguoiKy", u.signer), ("DienThoai", u.phone), ("CoQuanQuanLy", u.agency_code),
+    block("ThongTinIVAN", [("MaIVAN", IVAN_CODE), ("TenIVAN", IVAN_NAME)])
+    block("ThongTinDonVi", [
+        ("TenDoiTuong", u.name), ("MaSoBHXH", u.code), ("LoaiDoiTuong", UNIT_SUBJECT), ("MaSoThue", u.tax_code),
+        ("NguoiKy", u.signer), ("DienThoai", u.phone), ("CoQuanQuanLy", u.agency_code),
     ])
-    info = block(content, "ThongTinHoSo", [
+    block("ThongTinHoSo", [
         ("TenThuTuc", procedure.name_vi), ("MaThuTuc", procedure.code), ("KyKeKhai", draft.period),
         ("NgayLap", dmy(created or date.today())), ("SoLuongFile", str(len(files))),
         ("QuyTrinhISO", procedure.iso_process),
-    ])
-    forms_el = etree.SubElement(info, "ToKhais")
+    ], close=False)
+    out.append("<ToKhais>")
     for f in files:
         encoded = base64.b64encode(f.content).decode("ascii")
-        block(forms_el, "FileToKhai", [
+        block("FileToKhai", [
             ("MaToKhai", f.code), ("MoTaToKhai", f.description), ("TenFile", f.name),
             ("LoaiFile", f.extension), ("DoDaiFile", str(len(encoded))), ("NoiDungFile", encoded),
         ])
-    etree.SubElement(root, ENVELOPE_SIGNATURE)
-    schemas.check(root, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
-    return root
-
-
-def build_envelope(draft: Draft, files: list[FormFile], *, created: date | None = None,
-                   catalog: Catalog | None = None) -> bytes:
-    return serialize(envelope_tree(draft, files, created=created, catalog=catalog))
+    out.append(f"</ToKhais></ThongTinHoSo></NoiDung><{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>")
+    data = XML_DECLARATION + "".join(out).encode("utf-8")
+    schemas.check_bytes(data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
+    return data
 
 
 def build_unsigned(draft: Draft, *, created: date | None = None, catalog: Catalog | None = None) -> bytes:
     """The whole unsigned BHXHDienTu.xml: validated, every file schema-checked, signature slots empty."""
     catalog = catalog or load_catalog()
-    return build_envelope(draft, build_form_files(draft, catalog), created=created, catalog=catalog)
+    return build_envelope(build_forms(draft, catalog), created=created, catalog=catalog)

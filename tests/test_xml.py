@@ -194,3 +194,48 @@ def test_round_trip_property(unit_name, person, salary, bhxh_id):
         assert all(i.code.startswith("field.") for i in exc.issues)
         return
     assert canonical(draft_from_envelope(data)) == canonical(draft)
+
+
+def c14n(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), method="c14n", exclusive=True, with_comments=False)
+
+
+def test_files_are_written_in_canonical_form(example):
+    """The signer digests the file bytes directly; that is only right if they are already C14N."""
+    from forms.xmlbuild import canonical_body
+
+    for f in build_form_files(example):
+        assert canonical_body(f.content) == c14n(f.content)
+    envelope = build_unsigned(example)
+    assert canonical_body(envelope) == c14n(envelope)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Co", "Cn"),
+                                      exclude_characters="\x00"), min_size=1, max_size=30))
+def test_canonical_form_holds_for_any_accepted_text(text):
+    from forms.xmlbuild import canonical_body
+
+    d = minimal_dict()
+    d["unit"]["name"] = text
+    d["forms"]["D02-TS"][0]["ghiChu"] = text
+    try:
+        files = build_form_files(draft_from_dict(d))
+    except InvalidDossier:
+        return
+    for f in files:
+        assert canonical_body(f.content) == c14n(f.content)
+
+
+def test_schema_errors_deep_in_a_long_list_are_found():
+    from forms.schemas import check_bytes
+
+    d = minimal_dict()
+    base = d["forms"]["D02-TS"][0]
+    d["forms"]["D02-TS"] = [dict(base, Masobhxh=f"{i:010d}") for i in range(3000)]
+    f = build_form_files(draft_from_dict(d))[0]
+    check_bytes(f.content, "D02-TS", f.name)
+    bad = f.content.replace(b"<Masobhxh>0000002999</Masobhxh>", b"<Masobhxh>299</Masobhxh>")
+    assert bad != f.content
+    with pytest.raises(SchemaError):
+        check_bytes(bad, "D02-TS", f.name)
