@@ -192,6 +192,159 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- tokens, sign, verify
+
+def _trust_material(paths: list[str] | None):
+    """--trust files: self-signed certificates become anchors (beside the bundled MIC root), others are
+    intermediates available to chain building."""
+    from signing import certs
+
+    anchors = certs.trust_anchors()
+    intermediates = []
+    for path in paths or []:
+        for cert in certs.load_pem_file(path):
+            (anchors if cert.issuer == cert.subject else intermediates).append(cert)
+    return anchors, intermediates
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    from signing.certs import facts
+    from signing.token.client import TokenHelper
+
+    with TokenHelper(args.pkcs11_module) as helper:
+        found = helper.certificates()
+        tokens = helper.call("list")["tokens"]
+    if args.json:
+        _print_json({
+            "module": helper.module,
+            "tokens": [{"serial": t["serial"], "label": t["label"], "manufacturer": t["manufacturer"],
+                        "model": t["model"]} for t in tokens],
+            "certificates": [
+                {"token_serial": c.token.serial, "token_label": c.token.label, "key_id": c.key_id,
+                 "subject": facts(c.certificate).subject, "issuer": facts(c.certificate).issuer,
+                 "tax_code": facts(c.certificate).tax_code, "serial": facts(c.certificate).serial,
+                 "not_before": facts(c.certificate).not_before.isoformat(),
+                 "not_after": facts(c.certificate).not_after.isoformat()}
+                for c in found
+            ],
+        })
+        return EXIT_OK
+    if not tokens:
+        print(BhxhError("token.no_token").message(_lang(args)))
+        return EXIT_ERROR
+    for t in tokens:
+        print(f"{t['label']}  (serial {t['serial']}, {t['manufacturer']} {t['model']})")
+        for c in (c for c in found if c.token.serial == t["serial"]):
+            f = facts(c.certificate)
+            print(f"    key {c.key_id:<10} {f.subject}  MST {f.tax_code or '-'}  {f.validity_text()}  [{f.issuer}]")
+    return EXIT_OK
+
+
+def _output_paths(drafts: list[str], output: str) -> list[Path]:
+    if len(drafts) == 1:
+        return [Path(output)]
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [Path(d).stem for d in drafts]
+    return [folder / (f"{n}.xml" if names.count(n) == 1 else f"{n}-{i}.xml") for i, n in enumerate(names, 1)]
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from forms.draft import read_draft
+    from forms.xmlbuild import InvalidDossier, build_forms
+    from signing import certs
+    from signing.dossier import sign_dossier
+    from signing.errors import SigningError
+    from signing.prompter import EnvPinPrompter, TerminalPrompter
+    from signing.token.client import TokenHelper
+
+    lang = _lang(args)
+    # Everything that can fail without the token fails first: no PIN is asked for a dossier that cannot go.
+    dossiers = []
+    for path in args.drafts:
+        try:
+            dossiers.append(build_forms(read_draft(path)))
+        except InvalidDossier as exc:
+            print(f"{path}: {exc.message(lang)}", file=sys.stderr)
+            for issue in exc.issues:
+                print(f"  {issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
+            return EXIT_INVALID
+    outputs = _output_paths(args.drafts, args.output)
+    anchors, intermediates = _trust_material(args.trust)
+    prompter = EnvPinPrompter(args.pin_env) if args.pin_env else TerminalPrompter(lang)
+    now = datetime.now(UTC)
+    done = 0
+    with TokenHelper(args.pkcs11_module) as helper:
+        cert = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id, prompter=prompter)
+        token_certs = [c.certificate for c in helper.certificates() if c.token.serial == cert.token.serial]
+        for dossier in dossiers:
+            certs.check_signing_certificate(cert.certificate, at=now, unit_tax_code=dossier.draft.unit.tax_code,
+                                            override_reason=args.override_tax_code,
+                                            intermediates=intermediates + token_certs, anchors=anchors)
+        if args.override_tax_code:
+            _record_override(args, cert, dossiers)
+        with helper.session(cert, prompter) as session:
+            try:
+                for path, dossier, out in zip(args.drafts, dossiers, outputs, strict=True):
+                    _write_output(out, sign_dossier(dossier, session, signing_time=now))
+                    done += 1
+                    print(f"{out}", file=sys.stdout)
+                    print(f"[{done}/{len(dossiers)}] {path}", file=sys.stderr)
+            except SigningError as exc:
+                if done == 0:
+                    raise
+                print(BhxhError("sign.partial", done=done, total=len(dossiers), reason=exc.message(lang))
+                      .message(lang), file=sys.stderr)
+                return EXIT_ERROR
+    return EXIT_OK
+
+
+def _record_override(args: argparse.Namespace, cert, dossiers) -> None:
+    """An agent signing with a certificate of another tax code says why; the reason goes to the audit log."""
+    from app.store import Store
+    from signing.certs import facts
+
+    with Store() as store:
+        for d in dossiers:
+            store.record("tax-code-override", None,
+                         f"unit {d.draft.unit.code} MST {d.draft.unit.tax_code}; certificate "
+                         f"{facts(cert.certificate).subject} MST {facts(cert.certificate).tax_code}; "
+                         f"reason: {args.override_tax_code}")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from signing.dossier import verify_dossier
+
+    lang = _lang(args)
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise DraftError("draft.cannot_open", path=args.file, reason=exc.strerror or str(exc)) from None
+    anchors, intermediates = _trust_material(args.trust)
+    results = verify_dossier(data, anchors=anchors, intermediates=intermediates)
+    ok = all(r.ok for r in results)
+    if args.json:
+        _print_json({"valid": ok, "signatures": [
+            {"where": r.where, "signer": r.signer.subject, "tax_code": r.signer.tax_code,
+             "certificate_serial": r.signer.serial, "not_before": r.signer.not_before.isoformat(),
+             "not_after": r.signer.not_after.isoformat(),
+             "signing_time": r.signing_time.isoformat() if r.signing_time else None,
+             "trusted": r.ok, "problem": r.trust_error.message(lang) if r.trust_error else None}
+            for r in results]})
+    else:
+        for r in results:
+            mark = "OK " if r.ok else "!! "
+            when = r.signing_time.strftime("%d/%m/%Y %H:%M") if r.signing_time else "?"
+            signed_at = "signed" if lang == "en" else "ký lúc"
+            print(f"{mark}{r.where}: {r.signer.subject}  MST {r.signer.tax_code or '-'}  "
+                  f"{r.signer.validity_text()}  {signed_at} {when}")
+            if r.trust_error:
+                print(f"    {r.trust_error.message(lang)}")
+    return EXIT_OK if ok else EXIT_INVALID
+
+
 # ---------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -237,6 +390,28 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("-o", "--output", required=True)
     q.set_defaults(handler=cmd_drafts_export)
 
+    p = add("tokens", cmd_tokens, "Liệt kê USB token và chứng thư / list tokens and certificates")
+    p.add_argument("--pkcs11-module", help="thư viện PKCS#11 / PKCS#11 library path")
+    p.add_argument("--json", action="store_true")
+
+    p = add("sign", cmd_sign, "Ký hồ sơ bằng USB token / sign drafts with the USB token")
+    p.add_argument("drafts", nargs="+", metavar="DRAFT")
+    p.add_argument("-o", "--output", required=True, help="tệp (một hồ sơ) hoặc thư mục (nhiều) / file or folder")
+    p.add_argument("--pkcs11-module")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--token-serial")
+    g.add_argument("--token-label")
+    p.add_argument("--key-id", help="CKA_ID (hex)")
+    p.add_argument("--pin-env", metavar="VAR", help="biến môi trường chứa PIN / environment variable with the PIN")
+    p.add_argument("--trust", action="append", metavar="PEM", help="thêm CA tin cậy / add a trusted CA")
+    p.add_argument("--override-tax-code", metavar="REASON",
+                   help="đại lý ký thay: lý do / agent signing for the unit: the reason (audited)")
+
+    p = add("verify", cmd_verify, "Kiểm tra chữ ký hồ sơ / verify a signed dossier")
+    p.add_argument("file")
+    p.add_argument("--trust", action="append", metavar="PEM")
+    p.add_argument("--json", action="store_true")
+
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))
     return parser
@@ -260,6 +435,11 @@ def _report_unexpected(exc: BaseException, lang: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_token-helper"]:          # the frozen bundle starts its token helper this way
+        from signing.token.helper import main as helper_main
+
+        return helper_main()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:

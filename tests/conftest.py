@@ -41,3 +41,37 @@ def minimal_dict() -> dict:
 @pytest.fixture
 def example() -> Draft:
     return example_draft()
+
+
+# ---------------------------------------------------------------- signing fixtures
+
+@pytest.fixture(scope="session")
+def pki():
+    from tests.pki import TestPKI
+
+    return TestPKI.create()
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory, pki):
+    """A real SoftHSM2 token with an RSA-2048 key made on it and a certificate from the test PKI."""
+    from tests.softhsm import create_token
+
+    return create_token(tmp_path_factory.mktemp("softhsm"), pki)
+
+
+@pytest.fixture
+def hsm(token, monkeypatch):
+    """The session token, visible to this test and to the processes it starts."""
+    monkeypatch.setenv("SOFTHSM2_CONF", str(token.conf))
+    monkeypatch.setenv("TEST_PIN", token.pin)
+    return token
+
+
+@pytest.fixture
+def trust_files(tmp_path, pki):
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.root.pem())
+    inter = tmp_path / "intermediate.pem"
+    inter.write_bytes(pki.intermediate.pem())
+    return root, inter

@@ -1,0 +1,81 @@
+"""Signing and verifying a whole dossier at both levels.
+
+A dossier with k forms costs k + 1 signatures: each form at ``<Form>/Cky``, then the envelope at
+``Hoso/CKy_Dvi`` over the signed forms. Verification checks every signature, then the signer's certificate
+at the signing time it signed (validity, key usage, chain to a trust anchor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from cryptography import x509
+
+from forms.catalog import load_catalog
+from forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, FormFile, build_envelope
+from forms.xmlread import read_envelope
+from signing import certs
+from signing.errors import CertificateError, SignatureError
+from signing.signer import Signer
+from signing.xmldsig import SignatureInfo, sign_file, verify_file
+
+
+def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | None = None,
+                 created: date | None = None) -> bytes:
+    """The signed BHXHDienTu.xml. ``signer`` is called exactly len(forms) + 1 times."""
+    catalog = load_catalog()
+    when = signing_time or datetime.now(UTC)
+    signed = []
+    for f in dossier.files:
+        form = catalog.forms.get(f.code)
+        content = sign_file(f.content, form.signature_element, signer, signing_time=when) if form else f.content
+        signed.append(FormFile(code=f.code, description=f.description, name=f.name, content=content))
+    envelope = build_envelope(dossier, signed, created=created or when.date())
+    return sign_file(envelope, ENVELOPE_SIGNATURE, signer, signing_time=when)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSignature:
+    where: str
+    signer: certs.CertFacts
+    signing_time: datetime | None
+    trust_error: CertificateError | None     # None when the certificate was valid and trusted at signing time
+
+    @property
+    def ok(self) -> bool:
+        return self.trust_error is None
+
+
+def _trust(info: SignatureInfo, anchors: Sequence[x509.Certificate],
+           intermediates: Sequence[x509.Certificate]) -> CheckedSignature:
+    at = info.signing_time or datetime.now(UTC)
+    error = None
+    try:
+        certs.check_validity(info.certificate, at)
+        certs.check_key_usage(info.certificate)
+        certs.build_chain(info.certificate, intermediates, anchors, at)
+    except CertificateError as exc:
+        error = exc
+    return CheckedSignature(where=info.where, signer=certs.facts(info.certificate), signing_time=info.signing_time,
+                            trust_error=error)
+
+
+def verify_dossier(data: bytes, *, anchors: Sequence[x509.Certificate] | None = None,
+                   intermediates: Sequence[x509.Certificate] = ()) -> list[CheckedSignature]:
+    """Every signature in the dossier, envelope first. Raises ``SignatureError`` when a signature is missing
+    or broken; a signature that is intact but not trusted comes back with its ``trust_error``."""
+    anchors = certs.trust_anchors() if anchors is None else anchors
+    catalog = load_catalog()
+    results = [_trust(verify_file(data, ENVELOPE_SIGNATURE), anchors, intermediates)]
+    for f in read_envelope(data).files:
+        form = catalog.forms.get(f.code)
+        if form is None or f.extension != "xml":
+            continue
+        try:
+            results.append(_trust(verify_file(f.content, form.signature_element), anchors, intermediates))
+        except SignatureError as exc:
+            raise SignatureError(exc.code, **{**exc.params, "where": f"{f.name}: {exc.params.get('where', '')}"}) \
+                from None
+    return results
