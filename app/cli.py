@@ -12,9 +12,11 @@ failed; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -252,8 +254,7 @@ def _output_paths(drafts: list[str], output: str) -> list[Path]:
 def cmd_sign(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from forms.draft import read_draft
-    from forms.xmlbuild import InvalidDossier, build_forms
+    from forms.xmlbuild import InvalidDossier
     from signing import certs
     from signing.dossier import sign_dossier
     from signing.errors import SigningError
@@ -261,22 +262,26 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from signing.token.client import TokenHelper
 
     lang = _lang(args)
-    # Everything that can fail without the token fails first: no PIN is asked for a dossier that cannot go.
-    dossiers = []
-    for path in args.drafts:
-        try:
-            dossiers.append(build_forms(read_draft(path)))
-        except InvalidDossier as exc:
-            print(f"{path}: {exc.message(lang)}", file=sys.stderr)
-            for issue in exc.issues:
-                print(f"  {issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
-            return EXIT_INVALID
-    outputs = _output_paths(args.drafts, args.output)
-    anchors, intermediates = _trust_material(args.trust)
-    prompter = EnvPinPrompter(args.pin_env) if args.pin_env else TerminalPrompter(lang)
-    now = datetime.now(UTC)
-    done = 0
     with TokenHelper(args.pkcs11_module) as helper:
+        # The helper and its driver start while the dossiers are read and checked.
+        warm = threading.Thread(target=_warm_up, args=(helper,), daemon=True)
+        warm.start()
+        # Everything that can fail without the token fails first: no PIN is asked for a dossier that cannot go.
+        dossiers = []
+        for path in args.drafts:
+            try:
+                dossiers.append(_load_for_signing(path))
+            except InvalidDossier as exc:
+                print(f"{path}: {exc.message(lang)}", file=sys.stderr)
+                for issue in exc.issues:
+                    print(f"  {issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
+                return EXIT_INVALID
+        outputs = _output_paths(args.drafts, args.output)
+        anchors, intermediates = _trust_material(args.trust)
+        prompter = EnvPinPrompter(args.pin_env) if args.pin_env else TerminalPrompter(lang)
+        now = datetime.now(UTC)
+        done = 0
+        warm.join()
         cert = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id, prompter=prompter)
         token_certs = [c.certificate for c in helper.certificates() if c.token.serial == cert.token.serial]
         for dossier in dossiers:
@@ -299,6 +304,28 @@ def cmd_sign(args: argparse.Namespace) -> int:
                       .message(lang), file=sys.stderr)
                 return EXIT_ERROR
     return EXIT_OK
+
+
+def _warm_up(helper) -> None:
+    """Start the helper and list the tokens; errors surface again, with their message, on the real call."""
+    with contextlib.suppress(BhxhError):
+        helper.certificates()
+
+
+def _load_for_signing(path: str):
+    """A draft (JSON) is validated and built; an unsigned BHXHDienTu.xml is checked and signed as it is."""
+    from forms.draft import read_draft
+    from forms.xmlbuild import build_forms
+    from forms.xmlread import dossier_from_envelope
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        raise DraftError("draft.cannot_open", path=path, reason=exc.strerror or str(exc)) from None
+    if head.startswith(b"<"):
+        return dossier_from_envelope(Path(path).read_bytes())
+    return build_forms(read_draft(path))
 
 
 def _record_override(args: argparse.Namespace, cert, dossiers) -> None:

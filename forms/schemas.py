@@ -123,17 +123,28 @@ def _schema(name: str) -> etree.XMLSchema:
         raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
 
 
-def check_bytes(data: bytes, schema_name: str, file_name: str) -> None:
-    """Validate while parsing, dropping each finished element: memory stays flat for any row count."""
+TREE_LIMIT = 24 * 1024 * 1024
+
+
+def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None) -> None:
+    """Validate a serialized file. Up to ``TREE_LIMIT`` bytes it is parsed whole (fastest); above that it is
+    validated while parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
     schema = _schema(schema_name)
     try:
-        for _, el in etree.iterparse(io.BytesIO(data), events=("end",), schema=schema, resolve_entities=False,
-                                     no_network=True, load_dtd=False, huge_tree=True):
+        if len(data) <= TREE_LIMIT or row_tag is None:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+            doc = etree.fromstring(data, parser)
+            if not schema.validate(doc):
+                err = schema.error_log.last_error
+                raise SchemaError("xml.schema", file=file_name, schema=f"{schema_name}.xsd",
+                                  reason=(f"line {err.line}: {err.message}" if err else "?")[:300])
+            return
+        for _, el in etree.iterparse(io.BytesIO(data), events=("end",), tag=row_tag, schema=schema,
+                                     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True):
             el.clear(keep_tail=True)
             parent = el.getparent()
-            if parent is not None:
-                while el.getprevious() is not None:
-                    del parent[0]
+            while el.getprevious() is not None:
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         reason = str(exc).split(" (<string>")[0]
         raise SchemaError("xml.schema", file=file_name, schema=f"{schema_name}.xsd", reason=reason[:300]) from None

@@ -74,6 +74,32 @@ def escape(text: str) -> str:
     return text
 
 
+def looks_canonical(data: bytes) -> bool:
+    """A cheap, conservative test that a file is in the canonical form this module writes: our XML
+    declaration, no attributes, comments, PIs, DOCTYPE, self-closed or CR characters, only the four
+    escapes C14N produces, and no raw '>' in text. False only means "take the slow, exact path"."""
+    if not data.startswith(XML_DECLARATION):
+        return False
+    body = data[len(XML_DECLARATION):]
+    if not body.startswith(b"<") or not body.endswith(b">"):
+        return False
+    if any(bad in body for bad in (b"/>", b"<!", b"<?", b"\r", b"=")):
+        return False
+    if body.count(b"&") != sum(body.count(e) for e in (b"&amp;", b"&lt;", b"&gt;", b"&#xD;")):
+        return False
+    return body.count(b"<") == body.count(b">")
+
+
+def canonicalize(data: bytes) -> bytes:
+    """The exact canonical form of any (safe) XML file, with our declaration: the slow path."""
+    from lxml import etree
+
+    from forms.xmlsafe import parse_xml
+
+    root = parse_xml(data, allow_huge_text=True)
+    return XML_DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
+
+
 def canonical_body(data: bytes) -> bytes:
     """The bytes a C14N of this file's document gives: the file without its XML declaration."""
     if data.startswith(XML_DECLARATION):
@@ -133,7 +159,7 @@ def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) 
     out.extend(f"</{name}>" for name in reversed(form.rows_path))
     out.append(f"<{form.signature_element}></{form.signature_element}></{form.root}>")
     data = XML_DECLARATION + "".join(out).encode("utf-8")
-    schemas.check_bytes(data, form.code, f"{form.code}.xml")
+    schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
     return data
 
 
@@ -150,6 +176,7 @@ class Dossier:
 
     draft: Draft
     files: list[FormFile]
+    created: date | None = None      # NgayLap of an envelope read back; None means the day it is signed
 
 
 def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
@@ -179,6 +206,7 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
     catalog = catalog or load_catalog()
     draft = dossier.draft
     files = dossier.files if files is None else files
+    created = created or dossier.created
     procedure = _procedure(draft, catalog)
     u = draft.unit
     out: list[str] = ["<Hoso><NoiDung>"]

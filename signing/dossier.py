@@ -32,7 +32,7 @@ def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | N
         form = catalog.forms.get(f.code)
         content = sign_file(f.content, form.signature_element, signer, signing_time=when) if form else f.content
         signed.append(FormFile(code=f.code, description=f.description, name=f.name, content=content))
-    envelope = build_envelope(dossier, signed, created=created or when.date())
+    envelope = build_envelope(dossier, signed, created=created or dossier.created or when.date())
     return sign_file(envelope, ENVELOPE_SIGNATURE, signer, signing_time=when)
 
 

@@ -80,14 +80,16 @@ def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime 
     """Sign a canonical file whose root ends with the empty element ``slot``; returns the signed file."""
     body = canonical_body(data)
     close = body.rfind(b"</")
+    end = len(body[:close].rstrip(b" \t\n"))        # whitespace may stand between the slot and the root's end
     empty = f"<{slot}></{slot}>".encode()
-    start = close - len(empty)
-    if close < 0 or body[start:close] != empty:
+    start = end - len(empty)
+    if close < 0 or body[start:end] != empty:
         if f"<{slot}>".encode() in body:
             raise SignatureError("sig.slot_not_empty", where=slot)
         raise SignatureError("sig.slot_missing", where=slot)
     signature = signature_element(_sha256_b64(body), signer, signing_time or datetime.now(UTC))
-    return b"".join((XML_DECLARATION, body[: start + len(slot) + 2], signature.encode(), body[close - len(slot) - 3:]))
+    cut = start + len(slot) + 2                      # just after <slot>
+    return b"".join((XML_DECLARATION, body[:cut], signature.encode(), body[cut:]))
 
 
 @dataclass(frozen=True, slots=True)

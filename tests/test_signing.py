@@ -433,3 +433,57 @@ def test_base64_of_each_form_is_what_xmlsec_verifies(hsm, trust_files, tmp_path)
         text = ft.findtext("NoiDungFile")
         assert int(ft.findtext("DoDaiFile")) == len(text)
         assert b"<Cky><Signature" in base64.b64decode(text)
+
+
+def test_sign_an_unsigned_envelope_file(hsm, trust_files, tmp_path):
+    unsigned = tmp_path / "unsigned.xml"
+    assert cli("build", str(EXAMPLE), "-o", str(unsigned), "--date", "20/03/2026").returncode == 0
+    out = tmp_path / "signed.xml"
+    r = sign_cli(hsm, trust_files, str(unsigned), out=out)
+    assert r.returncode == 0, r.stderr
+    env = read_envelope(out.read_bytes())
+    assert env.created == "20/03/2026"          # NgayLap kept from the unsigned file
+    root, inter = trust_files
+    assert cli("verify", str(out), "--trust", str(root), "--trust", str(inter)).returncode == 0
+    again = sign_cli(hsm, trust_files, str(out), out=tmp_path / "twice.xml")
+    assert again.returncode == 2 and "đã được ký" in again.stderr
+
+
+def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_path):
+    """A pretty-printed form with self-closed elements (as another tool might write it) still gets a
+    signature that xmlsec1 and bhxh-desk verify."""
+    from forms.xmlbuild import XML_DECLARATION, build_envelope, looks_canonical
+    from forms.xmlread import dossier_from_envelope
+
+    dossier = build_forms(example)
+    pretty = []
+    for f in dossier.files:
+        tree = etree.fromstring(f.content)
+        for el in tree.iter():
+            if not el.text and len(el) == 0:
+                el.text = None
+        text = XML_DECLARATION + etree.tostring(tree, pretty_print=True)
+        assert not looks_canonical(text)
+        pretty.append(type(f)(f.code, f.description, f.name, text))
+    unsigned = build_envelope(dossier, pretty)
+    leaf = pki.leaf("0312345678")
+    data = sign_dossier(dossier_from_envelope(unsigned), KeySigner(leaf.key, leaf.cert))
+    assert all(r.ok for r in verify_dossier(data, anchors=[pki.root.cert], intermediates=[pki.intermediate.cert]))
+    if XMLSEC:
+        root, inter = tmp_path / "r.pem", tmp_path / "i.pem"
+        root.write_bytes(pki.root.pem())
+        inter.write_bytes(pki.intermediate.pem())
+        for f in read_envelope(data).files:
+            p = tmp_path / f.name
+            p.write_bytes(f.content)
+            assert xmlsec_verify(p, (root, inter)).returncode == 0
+
+
+def test_canonical_shortcut_agrees_with_lxml(example):
+    from forms.xmlbuild import canonical_body, canonicalize, looks_canonical
+
+    for f in build_forms(example).files:
+        assert looks_canonical(f.content)
+        assert canonicalize(f.content) == f.content
+        assert canonical_body(f.content) == etree.tostring(etree.fromstring(f.content), method="c14n",
+                                                           exclusive=True)

@@ -44,7 +44,9 @@ def canonical(draft: Draft) -> dict:
         return out
 
     forms = {code: [rows(catalog.form(code).fields, r) for r in rs] for code, rs in draft.forms.items() if rs}
-    return {"procedure": draft.procedure, "period": draft.period, "unit": draft.unit, "forms": forms}
+    from forms.validate import check
+
+    return {"procedure": draft.procedure, "period": draft.period, "unit": check(draft).unit, "forms": forms}
 
 
 def test_envelope_layout_and_counts(example):
@@ -227,15 +229,18 @@ def test_canonical_form_holds_for_any_accepted_text(text):
         assert canonical_body(f.content) == c14n(f.content)
 
 
-def test_schema_errors_deep_in_a_long_list_are_found():
+def test_schema_errors_deep_in_a_long_list_are_found(monkeypatch):
+    from forms import schemas
     from forms.schemas import check_bytes
 
     d = minimal_dict()
     base = d["forms"]["D02-TS"][0]
     d["forms"]["D02-TS"] = [dict(base, Masobhxh=f"{i:010d}") for i in range(3000)]
     f = build_form_files(draft_from_dict(d))[0]
-    check_bytes(f.content, "D02-TS", f.name)
     bad = f.content.replace(b"<Masobhxh>0000002999</Masobhxh>", b"<Masobhxh>299</Masobhxh>")
     assert bad != f.content
-    with pytest.raises(SchemaError):
-        check_bytes(bad, "D02-TS", f.name)
+    for limit in (10**9, 1000):            # whole-tree and streaming validation
+        monkeypatch.setattr(schemas, "TREE_LIMIT", limit)
+        check_bytes(f.content, "D02-TS", f.name, row_tag="NguoiLaoDong")
+        with pytest.raises(SchemaError):
+            check_bytes(bad, "D02-TS", f.name, row_tag="NguoiLaoDong")

@@ -1,0 +1,99 @@
+"""Signing benchmark: ``bhxh-desk sign`` on a SoftHSM2 token against ``xmlsec1 --sign`` with a PEM key,
+on the same dossier, in the same run, at 100, 10,000 and 100,000 D02-TS rows.
+
+Two bhxh-desk figures are printed: signing the unsigned BHXHDienTu.xml (the same input xmlsec1 gets), and
+signing from the draft, which also validates every row and builds the files. xmlsec1 signs one signature
+(the envelope); bhxh-desk signs two (the form, then the envelope) and talks to a real PKCS#11 token in a
+helper process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.data import write_draft
+from bench.measure import Run, median_run
+
+TEMPLATE = (
+    b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo>'
+    b'<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+    b'<SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+    b'<Reference URI=""><Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+    b'<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></Transforms>'
+    b'<DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><DigestValue/></Reference></SignedInfo>'
+    b"<SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>"
+)
+
+
+@dataclass
+class Row:
+    rows: int
+    size_mb: float
+    xmlsec: Run
+    ours_xml: Run
+    ours_draft: Run
+
+
+def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> list[Row]:
+    from tests.pki import TestPKI
+    from tests.softhsm import create_token
+
+    xmlsec = shutil.which("xmlsec1")
+    if not xmlsec:
+        raise SystemExit("xmlsec1 is needed (Debian package xmlsec1)")
+    work = Path(tempfile.mkdtemp(prefix="bhxh-bench-"))
+    try:
+        pki = TestPKI.create()
+        token = create_token(work / "hsm", pki)
+        soft = pki.leaf("0312345678")
+        key_pem, cert_pem = work / "key.pem", work / "cert.pem"
+        key_pem.write_bytes(soft.key_pem())
+        cert_pem.write_bytes(soft.pem())
+        root, inter = work / "root.pem", work / "inter.pem"
+        root.write_bytes(pki.root.pem())
+        inter.write_bytes(pki.intermediate.pem())
+        env = {**os.environ, "SOFTHSM2_CONF": str(token.conf), "BENCH_PIN": token.pin,
+               "BHXH_DESK_HOME": str(work / "home")}
+        app = [sys.executable, "-m", "app"]
+        sign = ["--pkcs11-module", str(token.module), "--pin-env", "BENCH_PIN", "--trust", str(root),
+                "--trust", str(inter)]
+        out = []
+        for n in sizes:
+            draft = write_draft(work / f"d{n}.json", n)
+            unsigned = work / f"u{n}.xml"
+            subprocess.run([*app, "build", str(draft), "-o", str(unsigned)], check=True, env=env,
+                           stdout=subprocess.DEVNULL)
+            template = work / f"t{n}.xml"
+            template.write_bytes(unsigned.read_bytes().replace(b"<CKy_Dvi></CKy_Dvi>",
+                                                               b"<CKy_Dvi>" + TEMPLATE + b"</CKy_Dvi>"))
+            reps = repeat if n <= 10_000 else 1
+            r_xmlsec = median_run([xmlsec, "--sign", "--privkey-pem", f"{key_pem},{cert_pem}", "--output",
+                                   str(work / "x.xml"), str(template)], reps, env)
+            r_xml = median_run([*app, "sign", str(unsigned), "-o", str(work / "s.xml"), *sign], reps, env)
+            r_draft = median_run([*app, "sign", str(draft), "-o", str(work / "s.xml"), *sign], reps, env)
+            out.append(Row(n, unsigned.stat().st_size / 1e6, r_xmlsec, r_xml, r_draft))
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| D02-TS rows | file MB | xmlsec1 --sign s | bhxh-desk sign XML s | ratio | bhxh-desk sign draft s | ratio "
+        "| peak MB xmlsec1 / XML / draft |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.rows:,} | {r.size_mb:.1f} | {r.xmlsec.seconds:.3f} | {r.ours_xml.seconds:.3f} | "
+            f"{r.ours_xml.seconds / r.xmlsec.seconds:.2f} | {r.ours_draft.seconds:.3f} | "
+            f"{r.ours_draft.seconds / r.xmlsec.seconds:.2f} | "
+            f"{r.xmlsec.peak_mb:.0f} / {r.ours_xml.peak_mb:.0f} / {r.ours_draft.peak_mb:.0f} |"
+        )
+    return "\n".join(lines)
