@@ -58,11 +58,18 @@ class Draft:
 
 
 def _nfc(value: Any) -> Any:
+    """NFC-normalise every text, in place: a 100,000-row draft is not copied to be normalised."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
     if isinstance(value, list):
-        return [_nfc(v) for v in value]
+        for i, v in enumerate(value):
+            value[i] = _nfc(v)
+        return value
     if isinstance(value, dict):
+        if all(unicodedata.is_normalized("NFC", k) for k in value):
+            for k, v in value.items():
+                value[k] = _nfc(v)
+            return value
         return {unicodedata.normalize("NFC", k): _nfc(v) for k, v in value.items()}
     return value
 
@@ -137,6 +144,7 @@ def loads(text: str | bytes) -> Draft:
             raise DraftError("draft.not_utf8") from None
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
+        del text
     except json.JSONDecodeError as exc:
         raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from forms.errors import FieldError
 from forms.model import Field, FieldType
@@ -207,8 +208,26 @@ def _decimal(raw: object, field: Field, code: str) -> Decimal:
         raise FieldError(code) from None
 
 
+_CACHEABLE = frozenset({FieldType.DATE, FieldType.BIRTHDATE, FieldType.PERIOD, FieldType.CODE, FieldType.RATE,
+                        FieldType.SALARY, FieldType.MONEY})
+
+
 def parse(field: Field, raw: object) -> object:
-    """Parse one non-empty value of ``field``; raises ``FieldError``."""
+    """Parse one non-empty value of ``field``; raises ``FieldError``.
+
+    Values that repeat down a list (the month, the zone, a salary, a date) are parsed once and the same
+    immutable object is shared by every row that has them."""
+    if field.type in _CACHEABLE and type(raw) is str:
+        return _parse_cached(field, raw)
+    return _parse(field, raw)
+
+
+@lru_cache(maxsize=32768)
+def _parse_cached(field: Field, raw: str) -> object:
+    return _parse(field, raw)
+
+
+def _parse(field: Field, raw: object) -> object:
     t = field.type
     if t is FieldType.BHXH_ID:
         return _id_digits(field, raw, (10,), "field.bhxh_id")

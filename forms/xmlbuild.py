@@ -100,11 +100,13 @@ def canonicalize(data: bytes) -> bytes:
     return XML_DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
 
 
-def canonical_body(data: bytes) -> bytes:
-    """The bytes a C14N of this file's document gives: the file without its XML declaration."""
+def canonical_body(data: bytes) -> memoryview:
+    """The bytes a C14N of this file's document gives: the file without its XML declaration (a view, not
+    a copy: forms of tens of megabytes are sliced here)."""
+    view = memoryview(data)
     if data.startswith(XML_DECLARATION):
-        return data[len(XML_DECLARATION):]
-    return data
+        return view[len(XML_DECLARATION):]
+    return view
 
 
 def _leaf(out: list[str], name: str, text: str) -> None:
@@ -143,22 +145,30 @@ def _clean(draft: Draft, unit: Unit) -> Draft:
 
 
 def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) -> bytes:
-    """One form file from rows already parsed by the validator, checked against its XSD."""
-    out: list[str] = [f"<{form.root}>"]
+    """One form file from rows already parsed by the validator, checked against its XSD.
+
+    Rows are encoded one at a time into a byte buffer: a 100,000-row list never exists as millions of
+    small strings at once."""
+    head: list[str] = [f"<{form.root}>"]
     last = len(form.rows_path) - 1
     ctx = _context(draft)
     for i, name in enumerate(form.rows_path):
         if i == last:
             for h in form.header:
-                _leaf(out, h.name, (h.default or "").format(**ctx))
-        out.append(f"<{name}>")
+                _leaf(head, h.name, (h.default or "").format(**ctx))
+        head.append(f"<{name}>")
+    buf = bytearray(XML_DECLARATION)
+    buf += "".join(head).encode("utf-8")
+    open_row, close_row = f"<{form.row_element}>", f"</{form.row_element}>"
     for seq, row in enumerate(parsed_rows, start=1):
-        out.append(f"<{form.row_element}>")
+        out = [open_row]
         _write_fields(out, form.fields, row, seq)
-        out.append(f"</{form.row_element}>")
-    out.extend(f"</{name}>" for name in reversed(form.rows_path))
-    out.append(f"<{form.signature_element}></{form.signature_element}></{form.root}>")
-    data = XML_DECLARATION + "".join(out).encode("utf-8")
+        out.append(close_row)
+        buf += "".join(out).encode("utf-8")
+    tail = "".join(f"</{name}>" for name in reversed(form.rows_path))
+    buf += f"{tail}<{form.signature_element}></{form.signature_element}></{form.root}>".encode()
+    data = bytes(buf)
+    del buf
     schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
     return data
 
@@ -188,11 +198,14 @@ def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
     draft = _clean(draft, checked.unit)
     files = []
     for form in catalog.forms_of(_procedure(draft, catalog)):
-        rows = checked.parsed.get(form.code)
+        rows = checked.parsed.pop(form.code, None)
         if rows:
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
                                   content=write_form(form, rows, draft)))
-    return Dossier(draft=draft, files=files)
+        del rows
+    # The dossier keeps the header only: the rows now live in the files, and a large list is not held twice.
+    header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={})
+    return Dossier(draft=header, files=files)
 
 
 def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormFile]:
@@ -229,14 +242,21 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
         ("QuyTrinhISO", procedure.iso_process),
     ], close=False)
     out.append("<ToKhais>")
-    for f in files:
-        encoded = base64.b64encode(f.content).decode("ascii")
-        block("FileToKhai", [
-            ("MaToKhai", f.code), ("MoTaToKhai", f.description), ("TenFile", f.name),
-            ("LoaiFile", f.extension), ("DoDaiFile", str(len(encoded))), ("NoiDungFile", encoded),
-        ])
-    out.append(f"</ToKhais></ThongTinHoSo></NoiDung><{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>")
-    data = XML_DECLARATION + "".join(out).encode("utf-8")
+    buf = bytearray(XML_DECLARATION)
+    for f in files:                 # the base64 goes straight into the byte buffer, never through a str
+        encoded = base64.b64encode(f.content)
+        block("FileToKhai", [("MaToKhai", f.code), ("MoTaToKhai", f.description), ("TenFile", f.name),
+                             ("LoaiFile", f.extension), ("DoDaiFile", str(len(encoded)))], close=False)
+        out.append("<NoiDungFile>")
+        buf += "".join(out).encode("utf-8")
+        out.clear()
+        buf += encoded
+        del encoded
+        buf += b"</NoiDungFile></FileToKhai>"
+    buf += "".join(out).encode("utf-8")
+    buf += f"</ToKhais></ThongTinHoSo></NoiDung><{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>".encode()
+    data = bytes(buf)
+    del buf
     schemas.check_bytes(data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
     return data
 

@@ -79,12 +79,15 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
 def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
     """Sign a canonical file whose root ends with the empty element ``slot``; returns the signed file."""
     body = canonical_body(data)
-    close = body.rfind(b"</")
-    end = len(body[:close].rstrip(b" \t\n"))        # whitespace may stand between the slot and the root's end
+    offset = len(data) - len(body)
+    close = data.rfind(b"</") - offset
+    end = close
+    while end > 0 and body[end - 1] in b" \t\n":     # whitespace may stand between the slot and the root's end
+        end -= 1
     empty = f"<{slot}></{slot}>".encode()
     start = end - len(empty)
     if close < 0 or body[start:end] != empty:
-        if f"<{slot}>".encode() in body:
+        if f"<{slot}>".encode() in data:
             raise SignatureError("sig.slot_not_empty", where=slot)
         raise SignatureError("sig.slot_missing", where=slot)
     signature = signature_element(_sha256_b64(body), signer, signing_time or datetime.now(UTC))
