@@ -57,10 +57,10 @@ def cmd_procedures(args: argparse.Namespace) -> int:
     required = {"vi": ("bắt buộc", "tùy chọn"), "en": ("required", "optional")}[lang if lang == "en" else "vi"]
     for p in catalog.procedures.values():
         mark = " (chưa xác nhận)" if p.unconfirmed and lang != "en" else " (unconfirmed)" if p.unconfirmed else ""
-        print(f"{p.code:<6} {p.name(lang)}{mark}")
+        print(f"{p.code:<8} {p.name(lang)}{mark}")
         for u in p.forms:
             form = catalog.form(u.form)
-            print(f"       {form.code:<8} {required[0] if u.required else required[1]:<9} {form.name(lang)}")
+            print(f"         {form.code:<8} {required[0] if u.required else required[1]:<9} {form.name(lang)}")
     return EXIT_OK
 
 
@@ -262,6 +262,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from signing.token.client import TokenHelper
 
     lang = _lang(args)
+    if args.otp:
+        from app.gateway_commands import sign_with_otp
+
+        return sign_with_otp(args)
     with TokenHelper(args.pkcs11_module) as helper:
         # The helper and its driver start while the dossiers are read and checked.
         warm = threading.Thread(target=_warm_up, args=(helper,), daemon=True)
@@ -433,11 +437,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust", action="append", metavar="PEM", help="thêm CA tin cậy / add a trusted CA")
     p.add_argument("--override-tax-code", metavar="REASON",
                    help="đại lý ký thay: lý do / agent signing for the unit: the reason (audited)")
+    p.add_argument("--otp", metavar="CODE", help="mã xác thực thay chữ ký (cá nhân) / transaction code instead "
+                                                 "of a signature (individuals)")
 
     p = add("verify", cmd_verify, "Kiểm tra chữ ký hồ sơ / verify a signed dossier")
     p.add_argument("file")
     p.add_argument("--trust", action="append", metavar="PEM")
     p.add_argument("--json", action="store_true")
+
+    from app import gateway_commands
+
+    gateway_commands.add_parsers(add)
 
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))

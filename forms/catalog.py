@@ -144,6 +144,11 @@ class Catalog:
     procedures: dict[str, Procedure]
     forms: dict[str, Form]
     unit_fields: tuple[Field, ...]
+    person_fields: tuple[Field, ...]
+
+    def filer_fields(self, procedure: Procedure | None) -> tuple[Field, ...]:
+        """The fields of a draft's "unit" block: an employer's, or the person's for individual procedures."""
+        return self.person_fields if procedure is not None and procedure.filer == "person" else self.unit_fields
 
     def procedure(self, code: str) -> Procedure | None:
         return self.procedures.get(code)
@@ -167,9 +172,9 @@ def load_catalog() -> Catalog:
         for use in proc.forms:
             if use.form not in forms:
                 raise CatalogError("catalog.unknown_form", form=use.form)
-    unit = _load_toml(root / "unit.toml")
-    unit_fields = tuple(_field(f, "unit.toml") for f in unit["fields"])
-    return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields)
+    unit_fields = tuple(_field(f, "unit.toml") for f in _load_toml(root / "unit.toml")["fields"])
+    person_fields = tuple(_field(f, "person.toml") for f in _load_toml(root / "person.toml")["fields"])
+    return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields, person_fields=person_fields)
 
 
 @cache

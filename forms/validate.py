@@ -346,14 +346,15 @@ class Checked:
 def check(draft: Draft, catalog: Catalog | None = None) -> Checked:
     catalog = catalog or load_catalog()
     report = Report()
-    unit_values = check_fields(UNIT_FORM, None, catalog.unit_fields, _unit_row(draft), report)
+    procedure = catalog.procedure(draft.procedure)
+    unit_values = check_fields(UNIT_FORM, None, catalog.filer_fields(procedure), _unit_row(draft), report)
     unit = Unit(**{k: str(v) for k, v in unit_values.items() if v is not None})
     period: Period | None = None
-    try:
-        period = fieldtypes.parse(Field("period", "Kỳ kê khai", "Period", FieldType.PERIOD), draft.period)
-    except FieldError:
-        report.add(DOSSIER, None, "period", ("Kỳ kê khai", "Period"), "dossier.period")
-    procedure = catalog.procedure(draft.procedure)
+    if draft.period or procedure is None or procedure.filer != "person":
+        try:
+            period = fieldtypes.parse(Field("period", "Kỳ kê khai", "Period", FieldType.PERIOD), draft.period)
+        except FieldError:
+            report.add(DOSSIER, None, "period", ("Kỳ kê khai", "Period"), "dossier.period")
     if procedure is None:
         report.add(DOSSIER, None, "procedure", ("Thủ tục", "Procedure"), "dossier.unknown_procedure",
                    procedure=draft.procedure)

@@ -31,7 +31,7 @@ from forms.validate import Issue, check
 
 ENVELOPE_NAME = "BHXHDienTu.xml"
 ENVELOPE_SIGNATURE = "CKy_Dvi"
-UNIT_SUBJECT = "1"       # LoaiDoiTuong for an employer unit (bhxh-desk decision; unconfirmed)
+SUBJECT_KIND = {"unit": "1", "person": "2"}   # LoaiDoiTuong (bhxh-desk decision; unconfirmed)
 IVAN_CODE = ""           # bhxh-desk is not a licensed I-VAN and claims no I-VAN code
 IVAN_NAME = "bhxh-desk"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -233,8 +233,8 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
 
     block("ThongTinIVAN", [("MaIVAN", IVAN_CODE), ("TenIVAN", IVAN_NAME)])
     block("ThongTinDonVi", [
-        ("TenDoiTuong", u.name), ("MaSoBHXH", u.code), ("LoaiDoiTuong", UNIT_SUBJECT), ("MaSoThue", u.tax_code),
-        ("NguoiKy", u.signer), ("DienThoai", u.phone), ("CoQuanQuanLy", u.agency_code),
+        ("TenDoiTuong", u.name), ("MaSoBHXH", u.code), ("LoaiDoiTuong", SUBJECT_KIND.get(procedure.filer, "1")),
+        ("MaSoThue", u.tax_code), ("NguoiKy", u.signer), ("DienThoai", u.phone), ("CoQuanQuanLy", u.agency_code),
     ])
     block("ThongTinHoSo", [
         ("TenThuTuc", procedure.name_vi), ("MaThuTuc", procedure.code), ("KyKeKhai", draft.period),

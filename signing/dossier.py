@@ -48,7 +48,7 @@ class CheckedSignature:
         return self.trust_error is None
 
 
-def _trust(info: SignatureInfo, anchors: Sequence[x509.Certificate],
+def check_trust(info: SignatureInfo, anchors: Sequence[x509.Certificate],
            intermediates: Sequence[x509.Certificate]) -> CheckedSignature:
     at = info.signing_time or datetime.now(UTC)
     error = None
@@ -68,13 +68,13 @@ def verify_dossier(data: bytes, *, anchors: Sequence[x509.Certificate] | None = 
     or broken; a signature that is intact but not trusted comes back with its ``trust_error``."""
     anchors = certs.trust_anchors() if anchors is None else anchors
     catalog = load_catalog()
-    results = [_trust(verify_file(data, ENVELOPE_SIGNATURE), anchors, intermediates)]
+    results = [check_trust(verify_file(data, ENVELOPE_SIGNATURE), anchors, intermediates)]
     for f in read_envelope(data).files:
         form = catalog.forms.get(f.code)
         if form is None or f.extension != "xml":
             continue
         try:
-            results.append(_trust(verify_file(f.content, form.signature_element), anchors, intermediates))
+            results.append(check_trust(verify_file(f.content, form.signature_element), anchors, intermediates))
         except SignatureError as exc:
             raise SignatureError(exc.code, **{**exc.params, "where": f"{f.name}: {exc.params.get('where', '')}"}) \
                 from None

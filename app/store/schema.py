@@ -63,6 +63,44 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # The outbox: signed files on their way to a gateway and what came back. The idempotency key is made
+        # and stored before the first upload, so every retry, even after a crash, files the dossier once.
+        """CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY,
+            draft_id INTEGER REFERENCES drafts(id) ON DELETE SET NULL,
+            gateway TEXT NOT NULL,
+            account TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            file BLOB NOT NULL,
+            digest TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            state TEXT NOT NULL,
+            so_ho_so TEXT,
+            received_at TEXT,
+            status INTEGER,
+            reasons TEXT NOT NULL DEFAULT '[]',
+            result BLOB,
+            result_verified INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (gateway, digest)
+        )""",
+        "CREATE INDEX submissions_state ON submissions(state)",
+        """CREATE TABLE otp_requests (
+            id INTEGER PRIMARY KEY,
+            ma_so_bhxh TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            made_on TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

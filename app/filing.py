@@ -1,0 +1,111 @@
+"""Filing: from a signed file to a receipt and a verified result, exactly once, with no Qt in it.
+
+``Filing.send`` uploads one queued submission; ``Filing.sync`` sends everything queued or in doubt and
+polls everything pending. Both are safe to interrupt at any moment and to run again: the outbox records
+the attempt before the upload, and the gateway answers a repeated idempotency key with its first receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from app.gateway.client import GatewayClient
+from app.gateway.errors import GatewayError, Refused, Unreachable
+from app.store.outbox import Outbox, Submission
+from app.workflow import State
+from forms.errors import BhxhError
+
+log = logging.getLogger("bhxh-desk.filing")
+
+
+@dataclass
+class SyncReport:
+    sent: list[Submission] = field(default_factory=list)
+    refused: list[Submission] = field(default_factory=list)
+    progressed: list[Submission] = field(default_factory=list)
+    settled: list[Submission] = field(default_factory=list)
+    waiting: list[tuple[Submission, str]] = field(default_factory=list)     # still queued or in doubt, and why
+
+
+class Filing:
+    def __init__(self, outbox: Outbox, client: GatewayClient, gateway_trust: Sequence[x509.Certificate] = ()) -> None:
+        self.outbox = outbox
+        self.client = client
+        self.gateway_trust = list(gateway_trust)
+
+    def send(self, sub: Submission) -> Submission:
+        """Upload once more with the same key; a lost reply leaves the submission in doubt (Submitted)."""
+        sub = self.outbox.attempt(sub.id)
+        try:
+            receipt = self.client.submit(self.outbox.file(sub.id), sub.idempotency_key)
+        except Refused as exc:
+            if exc.http_status in (401, 403):
+                raise
+            reasons = [r.__dict__ for r in exc.reasons] or [{"code": exc.code, "message_vi": exc.message("vi"),
+                                                            "message_en": exc.message("en"), "where": ""}]
+            return self.outbox.refused(sub.id, reasons, exc.message("en"))
+        except Unreachable as exc:
+            self.outbox.failed_attempt(sub.id, exc.message("en"))
+            raise
+        return self.outbox.received(sub.id, receipt)
+
+    def settle(self, sub: Submission) -> Submission:
+        """Poll one filed dossier; fetch and verify its result document when there is one."""
+        status = self.client.status(so_ho_so=sub.so_ho_so)
+        if not status.result_available:
+            return self.outbox.progressed(sub.id, status)
+        document = self.client.result(sub.so_ho_so or "")
+        verified = self.verify_result(sub, document)
+        return self.outbox.settled(sub.id, status, document, verified)
+
+    def verify_result(self, sub: Submission, document: bytes) -> bool:
+        """The result must be signed by the gateway (chain to its CA) and name this very dossier."""
+        from datetime import UTC, datetime
+
+        from forms.xmlsafe import parse_xml
+        from signing import certs
+        from signing.xmldsig import verify_file
+
+        try:
+            info = verify_file(document, "Cky")
+            certs.build_chain(info.certificate, [], self.gateway_trust, info.signing_time or datetime.now(UTC))
+            signed = info.signed
+            if signed.findtext("SoHoSo") != sub.so_ho_so or signed.findtext("DigestHoSo") != sub.digest:
+                raise GatewayError("gw.result_unverified", so_ho_so=sub.so_ho_so, reason="it names another dossier")
+            parse_xml(document)
+        except BhxhError as exc:
+            log.warning("result of %s not verified: %s", sub.so_ho_so, exc.message("en"))
+            return False
+        return True
+
+    def sync(self, *, on_progress: Callable[[Submission], None] | None = None) -> SyncReport:
+        report = SyncReport()
+        mine = self.client.base_url
+        for sub in self.outbox.all((State.QUEUED, State.SUBMITTED)):
+            if sub.gateway != mine:
+                continue
+            try:
+                done = self.send(sub)
+            except Unreachable as exc:
+                report.waiting.append((self.outbox.get(sub.id), exc.message("vi")))
+                continue
+            (report.refused if done.state is State.REJECTED else report.sent).append(done)
+            if on_progress:
+                on_progress(done)
+        for sub in self.outbox.all((State.RECEIVED, State.PROCESSING)):
+            if sub.gateway != mine:
+                continue
+            try:
+                done = self.settle(sub)
+            except Unreachable as exc:
+                report.waiting.append((sub, exc.message("vi")))
+                continue
+            (report.settled if done.state in (State.RESULT, State.REJECTED) else report.progressed).append(done)
+            if on_progress:
+                on_progress(done)
+        return report
+

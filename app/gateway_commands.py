@@ -1,0 +1,419 @@
+"""The gateway's commands: sandbox, register-cert, submit, status, sync, otp, export-signed.
+
+Kept apart from ``app.cli`` so that each file stays small; ``app.cli`` registers these parsers. Like every
+command, each imports what it needs inside its handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from forms.errors import BhxhError, DraftError
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+
+
+def _lang(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or os.environ.get("BHXH_DESK_LANG", "vi")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _gateway_url(args: argparse.Namespace) -> str:
+    url = args.gateway or os.environ.get("BHXH_DESK_GATEWAY")
+    if not url:
+        from app.settings import Settings
+
+        url = Settings.load().get("gateway_url")
+    if not url:
+        raise BhxhError("gw.no_gateway")
+    return url.rstrip("/")
+
+
+def _ca(args: argparse.Namespace) -> str | None:
+    return args.ca or os.environ.get("BHXH_DESK_GATEWAY_CA") or None
+
+
+def _client(args: argparse.Namespace, *, login: bool = True):
+    from app.gateway.client import GatewayClient
+    from app.secrets import gateway_password
+
+    client = GatewayClient(_gateway_url(args), ca_bundle=_ca(args), timeout=args.timeout)
+    if login:
+        account = args.account or args.unit
+        if not account:
+            raise BhxhError("cli.usage", reason="--unit or --account")
+        client.login(account, gateway_password(client.base_url, account, args.password_env), unit=args.unit)
+    return client
+
+
+def _gateway_trust(args: argparse.Namespace):
+    from signing import certs
+
+    path = _ca(args)
+    return certs.load_pem_file(path) if path else []
+
+
+def _store():
+    from app.store import Store
+
+    return Store()
+
+
+# ---------------------------------------------------------------- sandbox
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from app.gateway.sandbox.results import Timing
+    from app.gateway.sandbox.server import Faults, Sandbox, make_server, url_of
+    from signing import certs
+
+    extra = [c for path in args.trust or [] for c in certs.load_pem_file(path)]
+    sandbox = Sandbox(data=Path(args.data), timing=Timing(args.processing_after, args.result_after),
+                      faults=Faults(latency=args.latency / 1000, error_rate=args.error_rate,
+                                    reset_rate=args.reset_rate, lose_reply_rate=args.lose_reply_rate,
+                                    seed=args.fault_seed),
+                      otp_ttl=timedelta(seconds=args.otp_ttl), extra_trust=extra)
+    server = make_server(sandbox, args.host, args.port, tls=args.tls)
+    url = url_of(server, args.tls)
+    info = {"url": url, "ca": str(sandbox.pki.ca_cert), "data": str(Path(args.data).resolve()),
+            "sms_outbox": str(sandbox.sms_outbox()), "tls": args.tls}
+    (Path(args.data) / "server.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    print(json.dumps(info), flush=True)
+    print("CHẾ ĐỘ THỬ NGHIỆM — cổng tiếp nhận thử nghiệm, không nộp hồ sơ thật cho BHXH "
+          "(sandbox gateway, nothing reaches BHXH).", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    server.shutdown()
+    server.server_close()
+    sandbox.db.close()
+    return EXIT_OK
+
+
+def cmd_sandbox_add_unit(args: argparse.Namespace) -> int:
+    from app.gateway.sandbox.db import SandboxDB
+
+    password = os.environ.get(args.password_env or "")
+    if not password:
+        raise BhxhError("gw.no_password", account=args.code, url=args.data)
+    kind = "agent" if args.agent else "person" if args.person else "unit"
+    db = SandboxDB(Path(args.data) / "sandbox.sqlite3")
+    units = [u.strip() for u in (args.units or "").split(",") if u.strip()]
+    db.add_account(args.code, kind=kind, password=password, tax_code=args.tax_code or "", name=args.name or "",
+                   phone=args.phone or "", units=units)
+    db.close()
+    print(f"{kind} {args.code}: {', '.join([args.code, *units])}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- register-cert
+
+def cmd_register_cert(args: argparse.Namespace) -> int:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from signing import certs
+
+    if args.cert:
+        der = certs.load_pem_file(args.cert)[0].public_bytes(Encoding.DER)
+    else:
+        from signing.token.client import TokenHelper
+
+        with TokenHelper(args.pkcs11_module) as helper:
+            der = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id).der
+    with _client(args) as client:
+        record = client.register_certificate(der)
+    if args.json:
+        _print_json(record.to_json())
+    else:
+        print(f"{record.subject}  MST {record.tax_code or '-'}  serial {record.serial}  "
+              f"{record.not_before[:10]} – {record.not_after[:10]}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- submit, status, sync
+
+def _show(sub, lang: str) -> str:
+    from app.workflow import LABELS_VI
+
+    state = LABELS_VI[sub.state] if lang != "en" else str(sub.state)
+    line = f"{sub.so_ho_so or '-':<20} {state:<14} {sub.received_at or '':<26} #{sub.id}"
+    if sub.reasons and sub.state.value == "Rejected":
+        key = "message_en" if lang == "en" else "message_vi"
+        line += "\n    " + "\n    ".join(r.get(key, "") for r in sub.reasons)
+    return line
+
+
+def _sub_json(sub) -> dict[str, Any]:
+    return {"id": sub.id, "so_ho_so": sub.so_ho_so, "received_at": sub.received_at, "status": sub.status,
+            "state": str(sub.state), "idempotency_key": sub.idempotency_key, "digest": sub.digest,
+            "reasons": sub.reasons, "result_verified": sub.result_verified, "last_error": sub.last_error}
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from app.filing import Filing
+    from app.gateway.errors import Unreachable
+    from app.store.outbox import Outbox
+    from forms.xmlread import read_envelope
+
+    lang = _lang(args)
+    files = []
+    for path in args.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise DraftError("draft.cannot_open", path=path, reason=exc.strerror or str(exc)) from None
+        files.append((path, data, read_envelope(data).unit.code))
+    gateway = _gateway_url(args)
+    with _store() as store:
+        outbox = Outbox(store)
+        queued = [outbox.queue(data, gateway=gateway, account=args.account or args.unit or unit,
+                               unit=args.unit or unit) for _, data, unit in files]
+        results, waiting = [], 0
+        try:
+            client = _client(args)
+        except Unreachable as exc:
+            print(exc.message(lang), file=sys.stderr)
+            client = None
+        if client is not None:
+            with client:
+                filing = Filing(outbox, client, _gateway_trust(args))
+                for sub in queued:
+                    if sub.state.value not in ("Queued", "Submitted"):
+                        results.append(sub)
+                        continue
+                    try:
+                        results.append(filing.send(sub))
+                    except Unreachable as exc:
+                        waiting += 1
+                        results.append(outbox.get(sub.id))
+                        print(exc.message(lang), file=sys.stderr)
+        else:
+            results, waiting = [outbox.get(s.id) for s in queued], len(queued)
+    if args.json:
+        _print_json([_sub_json(s) for s in results])
+    else:
+        for s in results:
+            print(_show(s, lang))
+    refused = sum(1 for s in results if s.state.value == "Rejected")
+    return EXIT_INVALID if refused else EXIT_ERROR if waiting else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from app.filing import Filing
+    from app.store.outbox import Outbox
+
+    with _store() as store, _client(args) as client:
+        outbox = Outbox(store)
+        try:
+            sub = outbox.find(args.so_ho_so)
+        except BhxhError:
+            status = client.status(so_ho_so=args.so_ho_so)
+            if args.json:
+                _print_json(status.to_json())
+            else:
+                print(f"{status.so_ho_so}  {status.status} {status.to_json()['status_text_vi']}  {status.updated_at}")
+            return EXIT_OK
+        sub = Filing(outbox, client, _gateway_trust(args)).settle(sub)
+    if args.json:
+        _print_json(_sub_json(sub))
+    else:
+        print(_show(sub, _lang(args)))
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from app.filing import Filing
+    from app.store.outbox import Outbox
+
+    lang = _lang(args)
+    with _store() as store, _client(args) as client:
+        report = Filing(Outbox(store), client, _gateway_trust(args)).sync(
+            on_progress=None if args.json else lambda s: print(_show(s, lang), flush=True))
+    if args.json:
+        _print_json({"sent": [_sub_json(s) for s in report.sent], "refused": [_sub_json(s) for s in report.refused],
+                     "progressed": [_sub_json(s) for s in report.progressed],
+                     "settled": [_sub_json(s) for s in report.settled],
+                     "waiting": [{**_sub_json(s), "why": why} for s, why in report.waiting]})
+    elif not (report.sent or report.refused or report.progressed or report.settled or report.waiting):
+        print(BhxhError("outbox.nothing").message(lang))
+    for _, why in report.waiting:
+        print(why, file=sys.stderr)
+    return EXIT_ERROR if report.waiting else EXIT_OK
+
+
+def cmd_export_signed(args: argparse.Namespace) -> int:
+    """For upload by hand through the gddt portal: the signed file exactly as it was (to be) filed."""
+    from app.cli import _write_output
+    from app.store.outbox import Outbox
+
+    with _store() as store:
+        outbox = Outbox(store)
+        sub = outbox.get(int(args.ref)) if args.ref.isdigit() else outbox.find(args.ref)
+        data = outbox.file(sub.id)
+        result = outbox.result(sub.id) if args.result else None
+        store.record("export-signed", sub.draft_id, f"submission {sub.id} → {args.output}")
+    _write_output(Path(args.output), data)
+    print(args.output)
+    if result is not None:
+        out = Path(args.output).with_suffix(".ketqua.xml")
+        _write_output(out, result)
+        print(out)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- OTP
+
+def cmd_otp_request(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from app.store.outbox import Outbox
+    from forms.catalog import load_catalog
+    from forms.draft import read_draft
+    from forms.xmlbuild import build_unsigned
+    from signing.otp import unsigned_digest
+
+    draft = read_draft(args.draft)
+    procedure = load_catalog().procedure(draft.procedure)
+    if procedure is None or procedure.filer != "person":
+        raise BhxhError("otp.not_person", procedure=draft.procedure)
+    today = date.today()
+    digest = unsigned_digest(build_unsigned(draft, created=today))
+    args.unit = args.unit or draft.unit.code
+    with _client(args) as client:
+        challenge = client.request_otp(draft.unit.code, digest)
+    with _store() as store:
+        Outbox(store).remember_otp_request(draft.unit.code, digest, challenge.request_id, today.isoformat())
+    if args.json:
+        _print_json({"request_id": challenge.request_id, "expires_at": challenge.expires_at,
+                     "sent_to": challenge.sent_to, "digest": digest})
+    else:
+        print(f"Đã gửi mã xác thực tới {challenge.sent_to}; hết hạn {challenge.expires_at}. "
+              f"Ký bằng: bhxh-desk sign {args.draft} --otp MÃ -o BHXHDienTu.xml")
+    return EXIT_OK
+
+
+def sign_with_otp(args: argparse.Namespace) -> int:
+    """``bhxh-desk sign DRAFT --otp CODE -o OUT``: the code goes into CKy_Dvi in place of a signature."""
+    from datetime import date
+
+    from app.cli import _write_output
+    from app.store.outbox import Outbox
+    from forms.draft import read_draft
+    from forms.xmlbuild import build_unsigned
+    from signing import otp
+
+    if len(args.drafts) != 1:
+        raise BhxhError("cli.usage", reason="--otp signs one draft")
+    draft = read_draft(args.drafts[0])
+    from forms.catalog import load_catalog
+
+    procedure = load_catalog().procedure(draft.procedure)
+    if procedure is None or procedure.filer != "person":
+        raise BhxhError("otp.not_person", procedure=draft.procedure)
+    with _store() as store:
+        requests = Outbox(store).otp_requests(draft.unit.code)
+    if not requests:
+        raise BhxhError("otp.no_request")
+    digest, request_id, made_on = requests[0]
+    unsigned = build_unsigned(draft, created=date.fromisoformat(made_on))
+    if otp.unsigned_digest(unsigned) != digest:
+        raise BhxhError("otp.draft_changed")
+    data = otp.attach(unsigned, otp.OtpAttachment(ma_so_bhxh=draft.unit.code, request_id=request_id,
+                                                  code=args.otp.strip()))
+    _write_output(Path(args.output), data)
+    print(args.output)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parsers
+
+def _gateway_options(p: argparse.ArgumentParser, *, unit_required: bool = False) -> None:
+    p.add_argument("--gateway", metavar="URL", help="địa chỉ cổng / gateway URL (or BHXH_DESK_GATEWAY)")
+    p.add_argument("--unit", required=unit_required, help="đơn vị giao dịch / unit to act for")
+    p.add_argument("--account", help="tài khoản đăng nhập (đại lý) / sign-in account (agent); default: --unit")
+    p.add_argument("--password-env", metavar="VAR", help="biến chứa mật khẩu / variable holding the password "
+                                                          "(default: the OS keyring)")
+    p.add_argument("--ca", metavar="PEM", help="CA của cổng / the gateway's CA (or BHXH_DESK_GATEWAY_CA)")
+    p.add_argument("--timeout", type=float, default=30.0)
+    p.add_argument("--json", action="store_true")
+
+
+def add_parsers(add) -> None:
+    p = add("sandbox", cmd_sandbox, "Chạy cổng tiếp nhận thử nghiệm / run the sandbox gateway")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--data", default="sandbox-data")
+    p.add_argument("--tls", action="store_true")
+    p.add_argument("--trust", action="append", metavar="PEM", help="CA trusted for signatures, beyond MIC")
+    p.add_argument("--processing-after", type=float, default=5.0, metavar="S")
+    p.add_argument("--result-after", type=float, default=15.0, metavar="S")
+    p.add_argument("--otp-ttl", type=float, default=300.0, metavar="S")
+    p.add_argument("--latency", type=float, default=0.0, metavar="MS")
+    p.add_argument("--error-rate", type=float, default=0.0, metavar="P", help="share of 503 answers")
+    p.add_argument("--reset-rate", type=float, default=0.0, metavar="P", help="share of connections reset")
+    p.add_argument("--lose-reply-rate", type=float, default=0.0, metavar="P",
+                   help="share of uploads stored, then the reply lost")
+    p.add_argument("--fault-seed", type=int)
+    sub = p.add_subparsers(dest="sandbox_action", metavar="ACTION")
+    q = sub.add_parser("add-unit", help="thêm tài khoản / add an account")
+    q.add_argument("code")
+    q.add_argument("--tax-code")
+    q.add_argument("--password-env", required=True, metavar="VAR")
+    q.add_argument("--data", default="sandbox-data")
+    q.add_argument("--name")
+    q.add_argument("--phone")
+    kind = q.add_mutually_exclusive_group()
+    kind.add_argument("--agent", action="store_true", help="an agent account")
+    kind.add_argument("--person", action="store_true", help="an individual (account = mã số BHXH)")
+    q.add_argument("--units", help="comma-separated units an agent may act for")
+    q.set_defaults(handler=cmd_sandbox_add_unit)
+
+    p = add("register-cert", cmd_register_cert, "Đăng ký chứng thư số với cổng / register a certificate")
+    _gateway_options(p, unit_required=True)
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--cert", metavar="PEM")
+    src.add_argument("--pkcs11-module", metavar="PATH")
+    p.add_argument("--token-serial")
+    p.add_argument("--token-label")
+    p.add_argument("--key-id")
+
+    p = add("submit", cmd_submit, "Nộp hồ sơ đã ký / submit signed dossiers")
+    p.add_argument("files", nargs="+", metavar="FILE.xml")
+    _gateway_options(p)
+
+    p = add("status", cmd_status, "Tra cứu trạng thái / look up a dossier")
+    p.add_argument("so_ho_so", metavar="SO_HO_SO")
+    _gateway_options(p)
+
+    p = add("sync", cmd_sync, "Gửi hồ sơ chờ và cập nhật trạng thái / send what is queued, poll what is pending")
+    _gateway_options(p)
+
+    p = add("export-signed", cmd_export_signed,
+            "Xuất tệp đã ký để nộp qua cổng gddt / export the signed file for the gddt portal")
+    p.add_argument("ref", metavar="SO_HO_SO|ID")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--result", action="store_true", help="also the result document")
+
+    p = add("otp", lambda a: (p.print_help(), EXIT_ERROR)[1], "Mã xác thực giao dịch / transaction codes")
+    osub = p.add_subparsers(dest="otp_action", metavar="ACTION")
+    q = osub.add_parser("request", help="yêu cầu mã / request a code for a draft")
+    q.add_argument("draft")
+    _gateway_options(q)
+    q.set_defaults(handler=cmd_otp_request)

@@ -1,0 +1,150 @@
+"""The outbox: signed dossiers queued for a gateway, and what the gateway answered.
+
+    Queued → Submitted → Received → Processing → Result | Rejected
+
+``Submitted`` means "an upload was attempted and its outcome is unknown": after a crash or a lost reply
+the dossier is sent again with the *same* idempotency key, which the gateway answers with its first
+receipt. Every method is one transaction on the store's file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Receipt
+from app.store.store import Store, _now
+from app.workflow import State
+from forms.errors import StoreError
+
+_FIELDS = ("id, draft_id, gateway, account, unit, digest, idempotency_key, state, so_ho_so, received_at, status, "
+           "reasons, result_verified, attempts, last_error, created_at, updated_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    id: int
+    draft_id: int | None
+    gateway: str
+    account: str
+    unit: str
+    digest: str
+    idempotency_key: str
+    state: State
+    so_ho_so: str | None
+    received_at: str | None
+    status: int | None
+    reasons: list[dict[str, str]]
+    result_verified: bool
+    attempts: int
+    last_error: str
+    created_at: str
+    updated_at: str
+
+
+def _row(r: tuple) -> Submission:
+    return Submission(r[0], r[1], r[2], r[3], r[4], r[5], r[6], State(r[7]), r[8], r[9], r[10], json.loads(r[11]),
+                      bool(r[12]), r[13], r[14], r[15], r[16])
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def queue(self, file: bytes, *, gateway: str, account: str, unit: str, draft_id: int | None = None) -> Submission:
+        """Queue a signed file once: the same file for the same gateway is the same submission."""
+        digest = hashlib.sha256(file).hexdigest()
+        now = _now()
+        with self.store._tx() as c:
+            c.execute("""INSERT OR IGNORE INTO submissions (draft_id, gateway, account, unit, file, digest,
+                         idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                      (draft_id, gateway, account, unit, file, digest, str(uuid.uuid4()), State.QUEUED, now, now))
+            row = c.execute(f"SELECT {_FIELDS} FROM submissions WHERE gateway = ? AND digest = ?",
+                            (gateway, digest)).fetchone()
+            self.store._audit(c, "queue", draft_id, f"{unit} {digest[:12]} → {gateway}")
+        return _row(row)
+
+    def get(self, submission_id: int) -> Submission:
+        row = self.store._conn.execute(f"SELECT {_FIELDS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise StoreError("store.not_found", what="submission", key=str(submission_id))
+        return _row(row)
+
+    def find(self, so_ho_so: str) -> Submission:
+        row = self.store._conn.execute(f"SELECT {_FIELDS} FROM submissions WHERE so_ho_so = ?", (so_ho_so,)).fetchone()
+        if row is None:
+            raise StoreError("store.not_found", what="dossier", key=so_ho_so)
+        return _row(row)
+
+    def file(self, submission_id: int) -> bytes:
+        row = self.store._conn.execute("SELECT file FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        if row is None:
+            raise StoreError("store.not_found", what="submission", key=str(submission_id))
+        return row[0]
+
+    def result(self, submission_id: int) -> bytes | None:
+        row = self.store._conn.execute("SELECT result FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        return row[0] if row else None
+
+    def all(self, states: tuple[State, ...] = ()) -> list[Submission]:
+        sql = f"SELECT {_FIELDS} FROM submissions"
+        args: list[str] = []
+        if states:
+            sql += f" WHERE state IN ({', '.join('?' * len(states))})"
+            args = [str(s) for s in states]
+        return [_row(r) for r in self.store._conn.execute(sql + " ORDER BY id", args)]
+
+    def _set(self, submission_id: int, action: str, **columns: object) -> Submission:
+        columns["updated_at"] = _now()
+        assignments = ", ".join(f"{k} = ?" for k in columns)
+        with self.store._tx() as c:
+            c.execute(f"UPDATE submissions SET {assignments} WHERE id = ?", (*columns.values(), submission_id))
+            row = c.execute(f"SELECT {_FIELDS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+            state = columns.get("state")
+            if state:
+                self.store._audit(c, action, row[1], f"submission {submission_id}: {state}")
+        return _row(row)
+
+    def attempt(self, submission_id: int) -> Submission:
+        """Recorded *before* the upload: from here on the gateway may have the file."""
+        sub = self.get(submission_id)
+        return self._set(submission_id, "submit", state=State.SUBMITTED, attempts=sub.attempts + 1)
+
+    def failed_attempt(self, submission_id: int, message: str) -> Submission:
+        return self._set(submission_id, "error", last_error=message[:500])
+
+    def received(self, submission_id: int, receipt: Receipt) -> Submission:
+        return self._set(submission_id, "receipt", state=State.RECEIVED, so_ho_so=receipt.so_ho_so,
+                         received_at=receipt.received_at, status=receipt.status, last_error="")
+
+    def refused(self, submission_id: int, reasons: list[dict[str, str]], message: str) -> Submission:
+        return self._set(submission_id, "refused", state=State.REJECTED,
+                         reasons=json.dumps(reasons, ensure_ascii=False), last_error=message[:500])
+
+    def progressed(self, submission_id: int, status: DossierStatus) -> Submission:
+        state = {PROCESSING: State.PROCESSING, RESULT: State.RESULT, REJECTED: State.REJECTED}.get(status.status)
+        columns: dict[str, object] = {"status": status.status,
+                                      "reasons": json.dumps(status.reasons, ensure_ascii=False)}
+        if state and state not in (State.RESULT, State.REJECTED):
+            columns["state"] = state
+        return self._set(submission_id, "status", **columns)
+
+    def settled(self, submission_id: int, status: DossierStatus, result: bytes, verified: bool) -> Submission:
+        state = State.RESULT if status.status == RESULT else State.REJECTED
+        return self._set(submission_id, "result", state=state, status=status.status, result=result,
+                         result_verified=int(verified), reasons=json.dumps(status.reasons, ensure_ascii=False))
+
+    # ---------------------------------------------------------------- OTP requests
+
+    def remember_otp_request(self, ma_so_bhxh: str, digest: str, request_id: str, made_on: str) -> None:
+        with self.store._tx() as c:
+            c.execute("INSERT INTO otp_requests (ma_so_bhxh, digest, request_id, made_on, created_at) "
+                      "VALUES (?, ?, ?, ?, ?)", (ma_so_bhxh, digest, request_id, made_on, _now()))
+
+    def otp_requests(self, ma_so_bhxh: str) -> list[tuple[str, str, str]]:
+        """(digest, request_id, made_on), newest first."""
+        return self.store._conn.execute(
+            "SELECT digest, request_id, made_on FROM otp_requests WHERE ma_so_bhxh = ? ORDER BY id DESC",
+            (ma_so_bhxh,)).fetchall()
