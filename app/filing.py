@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
 
@@ -45,7 +45,7 @@ class Filing:
         except Refused as exc:
             if exc.http_status in (401, 403):
                 raise
-            reasons = [r.__dict__ for r in exc.reasons] or [{"code": exc.code, "message_vi": exc.message("vi"),
+            reasons = [asdict(r) for r in exc.reasons] or [{"code": exc.code, "message_vi": exc.message("vi"),
                                                             "message_en": exc.message("en"), "where": ""}]
             return self.outbox.refused(sub.id, reasons, exc.message("en"))
         except Unreachable as exc:

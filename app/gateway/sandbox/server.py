@@ -18,7 +18,7 @@ import ssl
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -102,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, code: str, reasons: list[Reason] | None = None, **params: object) -> None:
         r = reason(code, **params)
         self._send(status, {"error": {"code": code, "message_vi": r.message_vi, "message_en": r.message_en,
-                                      "reasons": [x.__dict__ for x in (reasons or [])]}})
+                                      "reasons": [asdict(x) for x in (reasons or [])]}})
 
     def _reset(self) -> None:
         """Drop the connection with a TCP reset, as a broken network would."""
@@ -231,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             accepted = check_submission(data, account=account, unit=unit, allowed_units=units, db=db,
                                         anchors=self.sandbox.anchors, intermediates=self.sandbox.intermediates)
             env = accepted.envelope
-            rejects = json.dumps([r.__dict__ for r in accepted.reject_reasons], ensure_ascii=False) \
+            rejects = json.dumps([asdict(r) for r in accepted.reject_reasons], ensure_ascii=False) \
                 if accepted.reject_reasons else None
             first, created = db.store_dossier(key=key, digest=digest, unit=unit, account=account.code,
                                               procedure=env.procedure, period=env.period,
