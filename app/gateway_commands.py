@@ -123,6 +123,50 @@ def cmd_sandbox_add_unit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sandbox_sms(args: argparse.Namespace) -> int:
+    import re
+
+    from app.gateway.sandbox.db import SandboxDB
+
+    db = SandboxDB(Path(args.data) / "sandbox.sqlite3")
+    messages = db.sms(args.to)
+    db.close()
+    if args.code:
+        codes = [m for _, text in messages for m in re.findall(r"la (\d{6})", text)]
+        if not codes:
+            raise BhxhError("otp.no_request")
+        print(codes[-1])
+        return EXIT_OK
+    for at, text in messages:
+        print(f"{at}  {text}")
+    return EXIT_OK
+
+
+def cmd_sandbox_demo(args: argparse.Namespace) -> int:
+    from app.gateway.sandbox import demo
+
+    d = demo.create(Path(args.data))
+    if args.shell:        # for eval "$(...)": throwaway test-mode values only
+        import shlex
+
+        values = {"SOFTHSM2_CONF": d.softhsm_conf, "BHXH_DESK_PKCS11_MODULE": d.module,
+                  "BHXH_DESK_GATEWAY": f"http://127.0.0.1:{args.port}", "BHXH_DESK_GATEWAY_CA": d.ca,
+                  "DEMO_PASSWORD": d.password, "DEMO_PIN": d.pin}
+        sys.stdout.write("".join(f"export {k}={shlex.quote(str(v))}\n" for k, v in values.items()))
+        return EXIT_OK
+    if args.json:
+        _print_json({"unit": d.unit, "password": d.password, "pin": d.pin, "softhsm_conf": str(d.softhsm_conf),
+                     "module": d.module, "ca": str(d.ca)})
+        return EXIT_OK
+    print(f"""CHẾ ĐỘ THỬ NGHIỆM / TEST MODE — dữ liệu thử, không dùng cho hồ sơ thật.
+  Đơn vị / unit:        {d.unit}   mật khẩu / password: {d.password}
+  USB token (SoftHSM2): {demo.DEMO_LABEL}   PIN: {d.pin}
+  export SOFTHSM2_CONF={d.softhsm_conf}
+  export BHXH_DESK_PKCS11_MODULE={d.module}
+  export BHXH_DESK_GATEWAY_CA={d.ca}""")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- register-cert
 
 def cmd_register_cert(args: argparse.Namespace) -> int:
@@ -384,6 +428,17 @@ def add_parsers(add) -> None:
     kind.add_argument("--person", action="store_true", help="an individual (account = mã số BHXH)")
     q.add_argument("--units", help="comma-separated units an agent may act for")
     q.set_defaults(handler=cmd_sandbox_add_unit)
+    q = sub.add_parser("demo", help="đơn vị và USB token thử nghiệm / a demo unit and SoftHSM token")
+    q.add_argument("--data", default="sandbox-data")
+    q.add_argument("--json", action="store_true")
+    q.add_argument("--shell", action="store_true", help="print export lines for eval")
+    q.add_argument("--port", type=int, default=8765, help="the port the sandbox will listen on")
+    q.set_defaults(handler=cmd_sandbox_demo)
+    q = sub.add_parser("sms", help="hộp thư SMS của cổng thử nghiệm / the sandbox's SMS outbox")
+    q.add_argument("to", metavar="MA_SO_BHXH")
+    q.add_argument("--data", default="sandbox-data")
+    q.add_argument("--code", action="store_true", help="print only the last code")
+    q.set_defaults(handler=cmd_sandbox_sms)
 
     p = add("register-cert", cmd_register_cert, "Đăng ký chứng thư số với cổng / register a certificate")
     _gateway_options(p, unit_required=True)
