@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import ROOT
 
@@ -21,7 +18,6 @@ def walkthrough() -> str:
     return m.group(1)
 
 
-@pytest.mark.skipif(shutil.which("softhsm2-util") is None, reason="softhsm2 is installed by the test bootstrap")
 def test_readme_walkthrough(tmp_path):
     work = tmp_path / "repo"
     work.mkdir()
