@@ -172,6 +172,14 @@ def cmd_drafts_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- the window
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.ui.qt_app import run
+
+    return run([sys.argv[0]])
+
+
 # ---------------------------------------------------------------- schemas
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -448,6 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
     from app import gateway_commands
 
     gateway_commands.add_parsers(add)
+
+    add("gui", cmd_gui, "Mở chương trình (cửa sổ) / open the desktop window")
 
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))

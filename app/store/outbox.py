@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Receipt
 from app.store.store import Store, _now
-from app.workflow import State
+from app.workflow import State, can_move
 from forms.errors import StoreError
 
 _FIELDS = ("id, draft_id, gateway, account, unit, digest, idempotency_key, state, so_ho_so, received_at, status, "
@@ -58,6 +58,8 @@ class Outbox:
         digest = hashlib.sha256(file).hexdigest()
         now = _now()
         with self.store._tx() as c:
+            if draft_id is not None:
+                self._mirror(c, draft_id, State.QUEUED, now)
             c.execute("""INSERT OR IGNORE INTO submissions (draft_id, gateway, account, unit, file, digest,
                          idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                       (draft_id, gateway, account, unit, file, digest, str(uuid.uuid4()), State.QUEUED, now, now))
@@ -105,7 +107,19 @@ class Outbox:
             state = columns.get("state")
             if state:
                 self.store._audit(c, action, row[1], f"submission {submission_id}: {state}")
+                if row[1] is not None:
+                    self._mirror(c, row[1], State(state), columns["updated_at"])
         return _row(row)
+
+    @staticmethod
+    def _mirror(c, draft_id: int, state: State, at: object) -> None:
+        """A dossier filed from the store follows its submission through the workflow's own moves."""
+        current = c.execute("SELECT state FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if current is None or State(current[0]) is state or not can_move(State(current[0]), state):
+            return
+        c.execute("UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?", (state, at, draft_id))
+        c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'gateway')",
+                  (draft_id, state, at))
 
     def attempt(self, submission_id: int) -> Submission:
         """Recorded *before* the upload: from here on the gateway may have the file."""

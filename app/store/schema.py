@@ -101,6 +101,15 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # The signed file of a dossier, kept until it is queued; and what the window had open.
+        "ALTER TABLE drafts ADD COLUMN signed_file BLOB",
+        "ALTER TABLE drafts ADD COLUMN signed_at TEXT",
+        "CREATE TABLE ui_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -38,8 +38,10 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path else default_paths().store
         self._conn = connect(self.path)
+        self.closed = False
 
     def close(self) -> None:
+        self.closed = True
         self._conn.close()
 
     def __enter__(self) -> Store:
@@ -140,8 +142,9 @@ class Store:
             raise StoreError("store.bad_state", from_=state, to="edit")
         new_state = after_edit(state)
         now = _now()
-        c.execute("UPDATE drafts SET revision = revision + 1, updated_at = ?, state = ? WHERE id = ?",
-                  (now, new_state, draft_id))
+        # A signature covers exact bytes: an edit makes the signed file worthless.
+        c.execute("UPDATE drafts SET revision = revision + 1, updated_at = ?, state = ?, signed_file = NULL, "
+                  "signed_at = NULL WHERE id = ?", (now, new_state, draft_id))
         if new_state != state:
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'edit')",
                       (draft_id, new_state, now))
@@ -166,6 +169,19 @@ class Store:
             if not 0 <= index <= count:
                 raise StoreError("store.not_found", what="row", key=f"{form}#{index + 1}")
             c.execute("INSERT OR REPLACE INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
+                      (draft_id, form, index, _dump(row)))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def insert_row(self, draft_id: int, form: str, index: int, row: Row, *,
+                   expected_revision: int | None = None) -> int:
+        """Insert before 0-based ``index`` (``index == len`` appends); returns the new revision."""
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, expected_revision)
+            # Two steps so that the primary key never collides while rows move down.
+            c.execute("UPDATE draft_rows SET seq = -seq - 1 WHERE draft_id = ? AND form = ? AND seq >= ?",
+                      (draft_id, form, index))
+            c.execute("UPDATE draft_rows SET seq = -seq WHERE draft_id = ? AND form = ? AND seq < 0", (draft_id, form))
+            c.execute("INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
                       (draft_id, form, index, _dump(row)))
             return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
 
@@ -224,6 +240,44 @@ class Store:
             self._info_row(c, draft_id)
             c.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
             self._audit(c, "delete", draft_id, "")
+
+    def set_header(self, draft_id: int, *, period: str | None = None, unit: Unit | None = None) -> int:
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, None)
+            if period is not None:
+                c.execute("UPDATE drafts SET period = ? WHERE id = ?", (period, draft_id))
+            if unit is not None:
+                c.execute("UPDATE drafts SET unit_json = ? WHERE id = ?", (_dump(asdict(unit)), draft_id))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def set_signed(self, draft_id: int, signed_file: bytes, note: str = "") -> None:
+        """Keep the signed BHXHDienTu.xml with its dossier and move it to Signed (from Draft or Valid)."""
+        with self._tx() as c:
+            current = State(self._info_row(c, draft_id)[0])
+            now = _now()
+            path = [State.VALID, State.SIGNED] if current is State.DRAFT else [State.SIGNED]
+            for state in path:
+                if not can_move(current, state):
+                    raise StoreError("store.bad_state", from_=current, to=state)
+                c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
+                          (draft_id, state, now, note))
+                current = state
+            c.execute("UPDATE drafts SET state = ?, signed_file = ?, signed_at = ?, updated_at = ? WHERE id = ?",
+                      (State.SIGNED, signed_file, now, now, draft_id))
+            self._audit(c, "sign", draft_id, note)
+
+    def signed_file(self, draft_id: int) -> bytes | None:
+        row = self._conn.execute("SELECT signed_file FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        return row[0] if row else None
+
+    def ui_get(self, key: str, default: str = "") -> str:
+        row = self._conn.execute("SELECT value FROM ui_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def ui_set(self, key: str, value: str) -> None:
+        with self._tx() as c:
+            c.execute("INSERT INTO ui_state (key, value) VALUES (?, ?) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     # ------------------------------------------------------------ state and audit
 

@@ -1,0 +1,113 @@
+"""Test mode (Chế độ thử nghiệm): the bundled sandbox gateway on loopback, a demo unit and a demo token.
+
+On a first start with no settings the app runs in test mode, so a new user can go through the whole flow
+without any account. Test mode keeps its own store and sandbox folder under ``<data>/test-mode``: real and
+test data never mix. The demo password and PIN are throwaway values of the sandbox, shown in the window's
+test-mode banner; they are not secrets and are kept in the sandbox folder, never in the real store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.paths import Paths, ensure_private_dir
+from forms.errors import BhxhError
+
+DEFAULT_PORT = 8765
+
+
+@dataclass(frozen=True)
+class Demo:
+    unit: str
+    password: str
+    pin: str
+    softhsm_conf: str
+    module: str
+    ca: str
+
+
+def folder(paths: Paths) -> Path:
+    return paths.data / "test-mode"
+
+
+def store_path(paths: Paths, test_mode: bool) -> Path:
+    return folder(paths) / "bhxh-desk.sqlite3" if test_mode else paths.store
+
+
+def _command(*args: str) -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "app", *args]
+
+
+def _env() -> dict[str, str]:
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def ensure_demo(paths: Paths) -> Demo:
+    """Create the demo unit, person and SoftHSM token once; later starts reuse them."""
+    sandbox = ensure_private_dir(folder(paths) / "sandbox")
+    saved = sandbox / "demo.json"
+    if not saved.exists():
+        r = subprocess.run(_command("sandbox", "demo", "--data", str(sandbox), "--json"), capture_output=True,
+                           text=True, env=_env(), timeout=120)
+        if r.returncode != 0:
+            raise BhxhError("error.internal", reason=(r.stderr.strip().splitlines() or ["sandbox demo"])[-1])
+        fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(r.stdout)
+    d = json.loads(saved.read_text(encoding="utf-8"))
+    demo = Demo(unit=d["unit"], password=d["password"], pin=d["pin"], softhsm_conf=d["softhsm_conf"],
+                module=d["module"], ca=d["ca"])
+    os.environ["SOFTHSM2_CONF"] = demo.softhsm_conf        # the token helper inherits it
+    return demo
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class EmbeddedSandbox:
+    """The sandbox gateway as a child process of the app, on 127.0.0.1."""
+
+    def __init__(self, paths: Paths, port: int | None = None) -> None:
+        self.data = folder(paths) / "sandbox"
+        self.port = port or int(os.environ.get("BHXH_DESK_SANDBOX_PORT", DEFAULT_PORT))
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> str:
+        if not _free(self.port):          # one already runs (another window of ours): share it
+            return self.url
+        self.proc = subprocess.Popen(
+            _command("sandbox", "--data", str(self.data), "--port", str(self.port), "--processing-after", "3",
+                     "--result-after", "8"),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env())
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line:
+            raise BhxhError("gw.unreachable", url=self.url, reason="the sandbox did not start")
+        self.url = json.loads(line)["url"]
+        return self.url
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None

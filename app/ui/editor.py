@@ -1,0 +1,429 @@
+"""The dossier editor, generated from the catalog: a tab per form, a table for its rows, a form panel for the
+selected row's nested parts (the TK1-TS household appendix), and the list of issues.
+
+Every edit is saved to the store as it is made (one small transaction) and pushed on an undo stack. The
+validator runs off the UI thread a moment after typing stops, and its issues colour the cells.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.store import Store
+from app.ui.rows_model import RowsModel
+from app.ui.tasks import TaskRunner
+from app.workflow import LABELS_VI, State
+from forms.catalog import Catalog
+from forms.draft import Draft
+from forms.model import Field, FieldType, Form
+from forms.validate import Issue, Severity, validate
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Editor", text)
+
+
+class EditCell(QUndoCommand):
+    def __init__(self, editor: DossierEditor, form: str, row: int, name: str, old: str, new: str) -> None:
+        super().__init__(tr("Sửa ô {0}").format(name))
+        self.editor, self.form, self.row, self.name, self.old, self.new = editor, form, row, name, old, new
+
+    def redo(self) -> None:
+        self.editor.apply_cell(self.form, self.row, self.name, self.new)
+
+    def undo(self) -> None:
+        self.editor.apply_cell(self.form, self.row, self.name, self.old)
+
+
+class InsertRow(QUndoCommand):
+    def __init__(self, editor: DossierEditor, form: str, row: int, values: dict[str, Any]) -> None:
+        super().__init__(tr("Thêm dòng"))
+        self.editor, self.form, self.row, self.values = editor, form, row, values
+
+    def redo(self) -> None:
+        self.editor.apply_insert(self.form, self.row, copy.deepcopy(self.values))
+
+    def undo(self) -> None:
+        self.editor.apply_delete(self.form, self.row)
+
+
+class DeleteRow(QUndoCommand):
+    def __init__(self, editor: DossierEditor, form: str, row: int) -> None:
+        super().__init__(tr("Xóa dòng"))
+        self.editor, self.form, self.row = editor, form, row
+        self.values: dict[str, Any] = {}
+
+    def redo(self) -> None:
+        self.values = self.editor.apply_delete(self.form, self.row)
+
+    def undo(self) -> None:
+        self.editor.apply_insert(self.form, self.row, copy.deepcopy(self.values))
+
+
+class EditRow(QUndoCommand):
+    """A change inside a row's nested part: the whole row before and after."""
+
+    def __init__(self, editor: DossierEditor, form: str, row: int, old: dict[str, Any], new: dict[str, Any]) -> None:
+        super().__init__(tr("Sửa phụ lục"))
+        self.editor, self.form, self.row, self.old, self.new = editor, form, row, old, new
+
+    def redo(self) -> None:
+        self.editor.apply_row(self.form, self.row, copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.editor.apply_row(self.form, self.row, copy.deepcopy(self.old))
+
+
+class FormPanel(QScrollArea):
+    """The selected row as a generated form: every field with its help, nested groups and tables included."""
+
+    def __init__(self, editor: DossierEditor, form: Form) -> None:
+        super().__init__()
+        self.editor, self.form = editor, form
+        self.row: int | None = None
+        self.setWidgetResizable(True)
+        self.setWidget(QWidget())
+        self.nested_models: list[RowsModel] = []
+
+    def show_row(self, row: int | None) -> None:
+        self.row = row
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        self.nested_models = []
+        if row is not None and row < len(self.editor.draft.rows(self.form.code)):
+            values = self.editor.draft.rows(self.form.code)[row]
+            for f in self.form.fields:
+                if f.type is FieldType.GROUP:
+                    layout.addWidget(self._group(f, values.get(f.name) or {}, [f.name]))
+        layout.addStretch(1)
+        self.setWidget(body)
+
+    def _group(self, group: Field, values: dict[str, Any], path: list[str]) -> QGroupBox:
+        box = QGroupBox(group.label(self.editor.lang))
+        form = QFormLayout(box)
+        for f in group.fields:
+            if f.type is FieldType.SEQ:
+                continue
+            if f.type is FieldType.TABLE:
+                rows = values.get(f.name) or []
+                model = RowsModel(f.fields, rows, self.editor.lang)
+                model.edit_requested.connect(
+                    lambda r, name, text, p=[*path, f.name]: self.editor.edit_nested(self.form.code, self.row, p, r,
+                                                                                     name, text))
+                self.nested_models.append(model)
+                view = QTableView()
+                view.setModel(model)
+                view.setMinimumHeight(140)
+                add = QPushButton(tr("Thêm thành viên"))
+                add.clicked.connect(lambda _=False, p=[*path, f.name]: self.editor.add_nested(self.form.code,
+                                                                                               self.row, p))
+                holder = QWidget()
+                v = QVBoxLayout(holder)
+                v.setContentsMargins(0, 0, 0, 0)
+                v.addWidget(view)
+                v.addWidget(add)
+                form.addRow(f.label(self.editor.lang), holder)
+            elif f.type is FieldType.GROUP:
+                form.addRow(self._group(f, values.get(f.name) or {}, [*path, f.name]))
+            else:
+                edit = QLineEdit(str(values.get(f.name) or ""))
+                edit.setObjectName(".".join([*path, f.name]))
+                edit.setToolTip(f.help_en if self.editor.lang == "en" and f.help_en else f.help_vi)
+                edit.setEnabled(not f.retired)
+                edit.editingFinished.connect(
+                    lambda e=edit, p=[*path, f.name]: self.editor.edit_nested(self.form.code, self.row, p[:-1], None,
+                                                                              p[-1], e.text()))
+                form.addRow(f.label(self.editor.lang), edit)
+        return box
+
+
+class FormTab(QWidget):
+    def __init__(self, editor: DossierEditor, form: Form) -> None:
+        super().__init__()
+        self.editor, self.form = editor, form
+        self.model = RowsModel(form.fields, editor.draft.forms.setdefault(form.code, []), editor.lang)
+        self.model.edit_requested.connect(lambda row, name, text: editor.edit_cell(form.code, row, name, text))
+        self.view = QTableView()
+        self.view.setObjectName(f"table-{form.code}")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.horizontalHeader().setDefaultSectionSize(120)
+        buttons = QHBoxLayout()
+        add, remove = QPushButton(tr("+ Thêm dòng")), QPushButton(tr("− Xóa dòng"))
+        add.setObjectName(f"add-{form.code}")
+        add.clicked.connect(lambda: editor.add_row(form.code, self._current_row() + 1))
+        remove.clicked.connect(lambda: editor.delete_row(form.code, self._current_row()))
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        if form.unconfirmed:
+            buttons.addWidget(QLabel(tr("Biểu mẫu chưa được xác nhận theo tài liệu chính thức")))
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        has_nested = any(f.nested for f in form.fields)
+        if has_nested:
+            split = QSplitter(Qt.Orientation.Vertical)
+            split.addWidget(self.view)
+            self.panel = FormPanel(editor, form)
+            split.addWidget(self.panel)
+            layout.addWidget(split)
+            self.view.selectionModel().currentRowChanged.connect(lambda cur, _: self.panel.show_row(cur.row()))
+        else:
+            self.panel = None
+            layout.addWidget(self.view)
+        QShortcut(QKeySequence.StandardKey.Paste, self.view, activated=self.paste)
+
+    def _current_row(self) -> int:
+        index = self.view.currentIndex()
+        return index.row() if index.isValid() else len(self.model.rows) - 1
+
+    def paste(self) -> None:
+        """A tab-separated block from Excel, typed in from the current cell; leading zeros kept as text."""
+        text = QGuiApplication.clipboard().text()
+        if not text:
+            return
+        start = self.view.currentIndex()
+        row0 = start.row() if start.isValid() else len(self.model.rows)
+        col0 = max(1, start.column()) if start.isValid() else 1
+        lines = [line for line in text.replace("\r\n", "\n").split("\n")]
+        if lines and lines[-1] == "":
+            lines.pop()
+        self.editor.undo.beginMacro(tr("Dán từ Excel"))
+        for r, line in enumerate(lines):
+            row = row0 + r
+            while row >= len(self.model.rows):
+                self.editor.add_row(self.form.code, len(self.model.rows))
+            for c, cell in enumerate(line.split("\t")):
+                f = self.model.field_at(col0 + c)
+                if f is not None:
+                    self.editor.edit_cell(self.form.code, row, f.name, cell.strip())
+        self.editor.undo.endMacro()
+
+
+class DossierEditor(QWidget):
+    state_changed = Signal(int)                # draft id
+    issues_changed = Signal(int, int)          # errors, warnings
+
+    def __init__(self, store: Store, draft_id: int, catalog: Catalog, runner: TaskRunner, lang: str = "vi") -> None:
+        super().__init__()
+        self.store, self.draft_id, self.catalog, self.runner, self.lang = store, draft_id, catalog, runner, lang
+        self.draft: Draft = store.load_draft(draft_id)
+        self.procedure = catalog.procedure(self.draft.procedure)
+        self.undo = QUndoStack(self)
+        self.issues: list[Issue] = []
+        self._validating = False
+        self._again = False
+        self.timer = QTimer(self, singleShot=True, interval=300)
+        self.timer.timeout.connect(self.revalidate)
+
+        info = store.draft_info(draft_id)
+        title = QLabel(f"<b>{self.procedure.name(lang) if self.procedure else self.draft.procedure}</b> — "
+                       f"{self.draft.unit.name} ({self.draft.unit.code})")
+        title.setWordWrap(True)
+        self.state_label = QLabel(LABELS_VI.get(info.state, str(info.state)) if lang != "en" else str(info.state))
+        self.period = QLineEdit(self.draft.period)
+        self.period.setObjectName("period")
+        self.period.setPlaceholderText("MM/yyyy")
+        self.period.setMaximumWidth(100)
+        self.period.editingFinished.connect(self.edit_period)
+        header = QHBoxLayout()
+        header.addWidget(title, 1)
+        header.addWidget(QLabel(tr("Kỳ kê khai")))
+        header.addWidget(self.period)
+        header.addWidget(self.state_label)
+
+        self.tabs = QTabWidget()
+        self.form_tabs: dict[str, FormTab] = {}
+        for form in catalog.forms_of(self.procedure) if self.procedure else []:
+            tab = FormTab(self, form)
+            self.form_tabs[form.code] = tab
+            self.tabs.addTab(tab, form.code)
+            self.tabs.setTabToolTip(self.tabs.count() - 1, form.name(lang))
+
+        self.issue_list = QListWidget()
+        self.issue_list.setObjectName("issues")
+        self.issue_list.itemActivated.connect(self.jump_to)
+        self.issue_list.itemClicked.connect(self.jump_to)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tabs)
+        split.addWidget(self.issue_list)
+        split.setStretchFactor(0, 4)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(split)
+        self.revalidate()
+
+    # ---------------------------------------------------------------- edits (each saved at once)
+
+    def edit_cell(self, form: str, row: int, name: str, text: str) -> None:
+        old = str(self.draft.rows(form)[row].get(name) or "")
+        if old != text:
+            self.undo.push(EditCell(self, form, row, name, old, text))
+
+    def apply_cell(self, form: str, row: int, name: str, text: str) -> None:
+        tab = self.form_tabs[form]
+        tab.model.put(row, name, text)
+        self.store.set_row(self.draft_id, form, row, self.draft.rows(form)[row])
+        self._changed()
+
+    def add_row(self, form: str, row: int) -> None:
+        self.undo.push(InsertRow(self, form, max(0, row), {}))
+
+    def delete_row(self, form: str, row: int) -> None:
+        if 0 <= row < len(self.draft.rows(form)):
+            self.undo.push(DeleteRow(self, form, row))
+
+    def apply_insert(self, form: str, row: int, values: dict[str, Any]) -> None:
+        self.form_tabs[form].model.insert(row, values)
+        self.store.insert_row(self.draft_id, form, row, values)
+        self._changed()
+
+    def apply_delete(self, form: str, row: int) -> dict[str, Any]:
+        values = self.form_tabs[form].model.remove(row)
+        self.store.delete_row(self.draft_id, form, row)
+        self._changed()
+        return values
+
+    def apply_row(self, form: str, row: int, values: dict[str, Any]) -> None:
+        rows = self.draft.rows(form)
+        rows[row].clear()
+        rows[row].update(values)
+        self.store.set_row(self.draft_id, form, row, rows[row])
+        tab = self.form_tabs[form]
+        tab.model.dataChanged.emit(tab.model.index(row, 0), tab.model.index(row, tab.model.columnCount() - 1))
+        if tab.panel is not None and tab.panel.row == row:
+            tab.panel.show_row(row)
+        self._changed()
+
+    def _nested(self, values: dict[str, Any], path: list[str], create_list: bool = False) -> Any:
+        node: Any = values
+        for i, key in enumerate(path):
+            last = i == len(path) - 1
+            node = node.setdefault(key, [] if (last and create_list) else {})
+        return node
+
+    def edit_nested(self, form: str, row: int | None, path: list[str], item: int | None, name: str, text: str) -> None:
+        if row is None:
+            return
+        old = copy.deepcopy(self.draft.rows(form)[row])
+        new = copy.deepcopy(old)
+        target = self._nested(new, path, create_list=item is not None)
+        if item is not None:
+            target = target[item]
+        if text:
+            target[name] = text
+        else:
+            target.pop(name, None)
+        if new != old:
+            self.undo.push(EditRow(self, form, row, old, new))
+
+    def add_nested(self, form: str, row: int | None, path: list[str]) -> None:
+        if row is None:
+            return
+        old = copy.deepcopy(self.draft.rows(form)[row])
+        new = copy.deepcopy(old)
+        self._nested(new, path, create_list=True).append({})
+        self.undo.push(EditRow(self, form, row, old, new))
+
+    def edit_period(self) -> None:
+        text = self.period.text().strip()
+        if text != self.draft.period:
+            self.draft.period = text
+            self.store.set_header(self.draft_id, period=text)
+            self._changed()
+
+    def _changed(self) -> None:
+        self._set_state_label()
+        self.state_changed.emit(self.draft_id)
+        self.timer.start()
+
+    # ---------------------------------------------------------------- validation, off the UI thread
+
+    def revalidate(self) -> None:
+        if self._validating:
+            self._again = True
+            return
+        self._validating = True
+        snapshot = Draft(procedure=self.draft.procedure, period=self.draft.period, unit=self.draft.unit,
+                         forms={k: [copy.deepcopy(r) for r in v] for k, v in self.draft.forms.items()})
+        self.runner.start(lambda progress: validate(snapshot, self.catalog), on_done=self._validated,
+                          on_error=lambda failure: self._validated([]))
+
+    def _validated(self, issues: list[Issue]) -> None:
+        self._validating = False
+        if self.store.closed:          # the window is closing; nothing left to show
+            return
+        if self._again:
+            self._again = False
+            self.revalidate()
+            return
+        self.issues = issues
+        by_form: dict[str, dict[tuple[int, str], tuple[str, bool]]] = {code: {} for code in self.form_tabs}
+        self.issue_list.clear()
+        for issue in issues:
+            if issue.form in by_form and issue.row is not None and issue.field:
+                by_form[issue.form][(issue.row - 1, issue.field.split(".")[0])] = (
+                    issue.message(self.lang), issue.severity is Severity.ERROR)
+            where = issue.form + (f" #{issue.row}" if issue.row else "")
+            item = QListWidgetItem(f"{where}: {issue.message(self.lang)}")
+            item.setData(Qt.ItemDataRole.UserRole, issue)
+            self.issue_list.addItem(item)
+        for code, tab in self.form_tabs.items():
+            tab.model.set_issues(by_form[code])
+        errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+        info = self.store.draft_info(self.draft_id)
+        try:
+            if errors == 0 and info.state is State.DRAFT:
+                self.store.set_state(self.draft_id, State.VALID, "validated")
+            elif errors and info.state is State.VALID:
+                self.store.set_state(self.draft_id, State.DRAFT, "validation")
+        except Exception:        # a concurrent move (signing) wins; the label catches up next time
+            pass
+        self._set_state_label()
+        self.state_changed.emit(self.draft_id)
+        self.issues_changed.emit(errors, len(issues) - errors)
+
+    def _set_state_label(self) -> None:
+        state = self.store.draft_info(self.draft_id).state
+        self.state_label.setText(LABELS_VI.get(state, str(state)) if self.lang != "en" else str(state))
+
+    def jump_to(self, item: QListWidgetItem) -> None:
+        issue: Issue = item.data(Qt.ItemDataRole.UserRole)
+        tab = self.form_tabs.get(issue.form)
+        if tab is None or issue.row is None:
+            return
+        self.tabs.setCurrentWidget(tab)
+        column = tab.model.column_of((issue.field or "").split(".")[0])
+        index = tab.model.index(issue.row - 1, column)
+        tab.view.setCurrentIndex(index)
+        tab.view.scrollTo(index)
+        tab.view.setFocus()
+
+    def error_count(self) -> int:
+        return sum(1 for i in self.issues if i.severity is Severity.ERROR)
+
+    def cell_index(self, form: str, row: int, name: str) -> QModelIndex:
+        tab = self.form_tabs[form]
+        return tab.model.index(row, tab.model.column_of(name))

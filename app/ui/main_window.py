@@ -1,0 +1,463 @@
+"""The main window: units and clients on the left, their dossiers, the open editors, and the actions
+(new, sign, submit, sync, export, result) in the toolbar. Test mode shows a banner that cannot be missed."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.settings import Settings
+from app.store import DraftInfo, Store
+from app.testmode import Demo
+from app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
+from app.ui.editor import DossierEditor
+from app.ui.signing_dialog import SigningDialog
+from app.ui.tasks import TaskFailure, TaskRunner
+from app.workflow import LABELS_VI, State
+from forms.catalog import Catalog
+from forms.draft import Draft
+from forms.errors import BhxhError
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+class DossiersModel(QAbstractTableModel):
+    HEADERS = ("Đơn vị", "Thủ tục", "Kỳ", "Trạng thái", "Số hồ sơ", "Số dòng", "Cập nhật")
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.items: list[tuple[DraftInfo, str]] = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return QCoreApplication.translate("MainWindow", self.HEADERS[section])
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        info, so_ho_so = self.items[index.row()]
+        state = LABELS_VI.get(info.state, str(info.state)) if self.lang != "en" else str(info.state)
+        updated = info.updated_at[:16].replace("T", " ")
+        if len(updated) >= 10:
+            updated = f"{updated[8:10]}/{updated[5:7]}/{updated[:4]}{updated[10:]}"
+        return (info.unit_code, info.procedure, info.period, state, so_ho_so, info.rows, updated)[index.column()]
+
+    def reset(self, items: list[tuple[DraftInfo, str]]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+
+class MainWindow(QMainWindow):
+    language_changed = Signal()
+
+    def __init__(self, settings: Settings, store: Store, catalog: Catalog, *, lang: str, test_mode: bool,
+                 runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.settings, self.store, self.catalog, self.lang, self.test_mode = settings, store, catalog, lang, test_mode
+        self.runner = runner or TaskRunner(self)
+        self.demo: Demo | None = None
+        self.gateway_url: str = settings.get("gateway_url")
+        self.setWindowTitle("bhxh-desk" + (tr(" — CHẾ ĐỘ THỬ NGHIỆM") if test_mode else ""))
+        self.resize(1280, 800)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background: #ffd54f; color: #3e2723; padding: 6px; font-weight: bold")
+        self.banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.banner.setVisible(test_mode)
+        self.banner.setText(tr("CHẾ ĐỘ THỬ NGHIỆM — đang khởi động cổng tiếp nhận thử nghiệm…"))
+
+        self.unit_search = QLineEdit()
+        self.unit_search.setPlaceholderText(tr("Tìm đơn vị (mã, tên, MST)"))
+        self.unit_search.textChanged.connect(self.refresh_units)
+        self.units = QListWidget()
+        self.units.setObjectName("units")
+        self.units.currentItemChanged.connect(lambda *_: self.refresh_dossiers())
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.addWidget(QLabel(tr("<b>Đơn vị / khách hàng</b>")))
+        lv.addWidget(self.unit_search)
+        lv.addWidget(self.units)
+
+        self.state_filter = QComboBox()
+        self.state_filter.addItem(tr("Mọi trạng thái"), None)
+        for s in State:
+            self.state_filter.addItem(LABELS_VI[s] if lang != "en" else str(s), s)
+        self.state_filter.currentIndexChanged.connect(lambda *_: self.refresh_dossiers())
+        self.dossiers_model = DossiersModel(lang)
+        self.dossiers = QTableView()
+        self.dossiers.setObjectName("dossiers")
+        self.dossiers.setModel(self.dossiers_model)
+        self.dossiers.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.dossiers.doubleClicked.connect(lambda index: self.open_draft(self.dossiers_model.items[index.row()][0].id))
+        self.editors = QTabWidget()
+        self.editors.setObjectName("editors")
+        self.editors.setTabsClosable(True)
+        self.editors.tabCloseRequested.connect(self.close_editor)
+        middle = QWidget()
+        mv = QVBoxLayout(middle)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("<b>Hồ sơ</b>")))
+        row.addStretch(1)
+        row.addWidget(self.state_filter)
+        mv.addLayout(row)
+        split_v = QSplitter(Qt.Orientation.Vertical)
+        split_v.addWidget(self.dossiers)
+        split_v.addWidget(self.editors)
+        split_v.setStretchFactor(1, 3)
+        mv.addWidget(split_v)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(middle)
+        split.setStretchFactor(1, 4)
+        central = QWidget()
+        cv = QVBoxLayout(central)
+        cv.setContentsMargins(0, 0, 0, 0)
+        cv.addWidget(self.banner)
+        cv.addWidget(split)
+        self.setCentralWidget(central)
+        self._actions()
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+        self.refresh_units()
+        self.refresh_dossiers()
+        self.poll = QTimer(self, interval=30_000)
+        self.poll.timeout.connect(self.sync)
+        self.poll.start()
+
+    # ---------------------------------------------------------------- actions
+
+    def _action(self, bar: QToolBar, text: str, slot, name: str, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        bar.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        bar = QToolBar(tr("Thao tác"))
+        bar.setObjectName("toolbar")
+        self.addToolBar(bar)
+        self._action(bar, tr("Đơn vị mới"), self.new_unit, "new-unit")
+        self._action(bar, tr("Hồ sơ mới"), self.new_dossier, "new-dossier", QKeySequence.StandardKey.New)
+        self.undo_action = self._action(bar, tr("Hoàn tác"), lambda: self._editor_call("undo"), "undo",
+                                        QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(bar, tr("Làm lại"), lambda: self._editor_call("redo"), "redo",
+                                        QKeySequence.StandardKey.Redo)
+        bar.addSeparator()
+        self._action(bar, tr("Ký số…"), self.sign_selected, "sign")
+        self._action(bar, tr("Nộp hồ sơ"), self.submit_selected, "submit")
+        self._action(bar, tr("Đồng bộ"), self.sync, "sync")
+        self._action(bar, tr("Xem biên nhận, kết quả"), self.show_result, "result")
+        bar.addSeparator()
+        self._action(bar, tr("Cài đặt"), self.open_settings, "settings")
+        self._action(bar, "English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language")
+
+    def _editor_call(self, what: str) -> None:
+        editor = self.current_editor()
+        if editor is not None:
+            getattr(editor.undo, what)()
+
+    def message(self, error: BhxhError | TaskFailure) -> None:
+        err = error.error if isinstance(error, TaskFailure) else error
+        self.statusBar().showMessage(err.message(self.lang), 15000)
+        QMessageBox.warning(self, "bhxh-desk", err.message(self.lang))
+
+    # ---------------------------------------------------------------- test mode
+
+    def set_test_mode_ready(self, url: str, demo: Demo) -> None:
+        self.gateway_url, self.demo = url, demo
+        self.banner.setText(tr("CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. "
+                               "USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.")
+                            .format(url, demo.pin, demo.unit, demo.password))
+        self.refresh_units()
+
+    # ---------------------------------------------------------------- units and dossiers
+
+    def refresh_units(self) -> None:
+        current = self.current_unit()
+        self.units.blockSignals(True)
+        self.units.clear()
+        everything = QListWidgetItem(tr("Tất cả đơn vị"))
+        everything.setData(Qt.ItemDataRole.UserRole, None)
+        self.units.addItem(everything)
+        for u in self.store.units(self.unit_search.text().strip()):
+            item = QListWidgetItem(f"{u.name}\n{u.code} · MST {u.tax_code}")
+            item.setData(Qt.ItemDataRole.UserRole, u.code)
+            self.units.addItem(item)
+            if u.code == current:
+                self.units.setCurrentItem(item)
+        if self.units.currentItem() is None:
+            self.units.setCurrentRow(0)
+        self.units.blockSignals(False)
+        self.refresh_dossiers()
+
+    def current_unit(self) -> str | None:
+        item = self.units.currentItem() if hasattr(self, "units") else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def refresh_dossiers(self) -> None:
+        from app.store.outbox import Outbox
+
+        numbers = {s.draft_id: s.so_ho_so or "" for s in Outbox(self.store).all() if s.draft_id is not None}
+        infos = self.store.drafts(unit_code=self.current_unit(), state=self.state_filter.currentData())
+        self.dossiers_model.reset([(i, numbers.get(i.id, "")) for i in infos])
+        counts = {}
+        for s in Outbox(self.store).all():
+            counts[s.state] = counts.get(s.state, 0) + 1
+        self.status_label.setText(tr("Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}").format(
+            counts.get(State.QUEUED, 0), counts.get(State.SUBMITTED, 0),
+            counts.get(State.RECEIVED, 0) + counts.get(State.PROCESSING, 0), counts.get(State.RESULT, 0)))
+
+    def selected_drafts(self) -> list[int]:
+        rows = {i.row() for i in self.dossiers.selectionModel().selectedRows()}
+        ids = [self.dossiers_model.items[r][0].id for r in sorted(rows)]
+        if not ids and self.current_editor() is not None:
+            ids = [self.current_editor().draft_id]
+        return ids
+
+    def new_unit(self) -> None:
+        dialog = UnitDialog(self.catalog, self.lang, parent=self)
+        if dialog.exec():
+            self.store.upsert_unit(dialog.unit())
+            self.refresh_units()
+
+    def new_dossier(self) -> None:
+        unit_code = self.current_unit()
+        unit = next((u for u in self.store.units() if u.code == unit_code), None)
+        if unit is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy chọn hoặc tạo một đơn vị trước."))
+            return
+        from datetime import date
+
+        today = date.today()
+        dialog = NewDossierDialog(self.catalog, self.lang, f"{today.month:02d}/{today.year}", self)
+        if not dialog.exec():
+            return
+        from forms.draft import Unit
+
+        draft = Draft(procedure=dialog.procedure.currentData(), period=dialog.period.text().strip(),
+                      unit=Unit(code=unit.code, name=unit.name, tax_code=unit.tax_code, agency_code=unit.agency_code,
+                                signer=unit.signer, phone=unit.phone),
+                      forms={use.form: [] for use in self.catalog.procedure(dialog.procedure.currentData()).forms})
+        self.open_draft(self.store.create_draft(draft))
+        self.refresh_dossiers()
+
+    # ---------------------------------------------------------------- editors
+
+    def open_draft(self, draft_id: int) -> DossierEditor:
+        for i in range(self.editors.count()):
+            editor = self.editors.widget(i)
+            if editor.draft_id == draft_id:
+                self.editors.setCurrentIndex(i)
+                return editor
+        editor = DossierEditor(self.store, draft_id, self.catalog, self.runner, self.lang)
+        editor.state_changed.connect(lambda *_: self.refresh_dossiers())
+        info = self.store.draft_info(draft_id)
+        self.editors.addTab(editor, f"{info.procedure} · {info.unit_code} · {info.period}")
+        self.editors.setCurrentWidget(editor)
+        self._remember_open()
+        return editor
+
+    def close_editor(self, index: int) -> None:
+        self.editors.removeTab(index)
+        self._remember_open()
+
+    def _remember_open(self) -> None:
+        ids = [self.editors.widget(i).draft_id for i in range(self.editors.count())]
+        self.store.ui_set("open_drafts", json.dumps(ids))
+
+    def restore_open(self) -> None:
+        """After a crash or a close, the same dossiers open again, as the store holds them."""
+        try:
+            ids = json.loads(self.store.ui_get("open_drafts", "[]"))
+        except ValueError:
+            ids = []
+        for draft_id in ids:
+            try:
+                self.open_draft(int(draft_id))
+            except BhxhError:
+                continue
+
+    def current_editor(self) -> DossierEditor | None:
+        widget = self.editors.currentWidget() if hasattr(self, "editors") else None
+        return widget if isinstance(widget, DossierEditor) else None
+
+    # ---------------------------------------------------------------- sign, submit, sync
+
+    def _module(self) -> str | None:
+        return self.settings.get("pkcs11_module") or (self.demo.module if self.demo else None)
+
+    def _anchors(self):
+        from signing import certs
+
+        anchors = certs.trust_anchors()
+        if self.test_mode and self.demo:
+            anchors += certs.load_pem_file(self.demo.ca)
+        return anchors
+
+    def sign_selected(self) -> SigningDialog | None:
+        ids = [d for d in self.selected_drafts()
+               if self.store.draft_info(d).state in (State.DRAFT, State.VALID)]
+        if not ids:
+            QMessageBox.information(self, "bhxh-desk", tr("Chọn các hồ sơ hợp lệ cần ký."))
+            return None
+        pin_hint = tr("PIN thử nghiệm: {0}").format(self.demo.pin) if self.test_mode and self.demo else ""
+        dialog = SigningDialog(self.runner, self.store.path, ids, module=self._module(), anchors=self._anchors(),
+                               lang=self.lang, parent=self, pin_hint=pin_hint)
+        dialog.signed.connect(lambda *_: self.refresh_dossiers())
+        dialog.show()
+        return dialog
+
+    def _client(self):
+        from app.gateway.client import GatewayClient
+        from app.secrets import gateway_password
+
+        if not self.gateway_url:
+            raise BhxhError("gw.no_gateway")
+        ca = (self.demo.ca if self.test_mode and self.demo else self.settings.get("gateway_ca")) or None
+        return GatewayClient(self.gateway_url, ca_bundle=ca, timeout=20, retries=2), gateway_password
+
+    def _password(self, account: str) -> str:
+        if self.test_mode and self.demo:
+            return self.demo.password
+        from app.secrets import gateway_password, save_gateway_password
+
+        try:
+            return gateway_password(self.gateway_url, account)
+        except BhxhError:
+            label = tr("Mật khẩu cổng tiếp nhận của {0}").format(account)
+            password, ok = QInputDialog.getText(self, "bhxh-desk", label, QLineEdit.EchoMode.Password)
+            if not ok or not password:
+                raise
+            with contextlib.suppress(Exception):      # no keyring here: the password serves this session only
+                save_gateway_password(self.gateway_url, account, password)
+            return password
+
+    def submit_selected(self) -> None:
+        ids = [d for d in self.selected_drafts() if self.store.draft_info(d).state is State.SIGNED]
+        if not ids:
+            QMessageBox.information(self, "bhxh-desk", tr("Chọn các hồ sơ đã ký cần nộp."))
+            return
+        try:
+            client, _ = self._client()
+            unit = self.store.load_draft(ids[0]).unit.code
+            password = self._password(unit)
+        except BhxhError as exc:
+            self.message(exc)
+            return
+        from app.batch import submit_batch
+
+        cancel = threading.Event()
+        trust = self._anchors()
+
+        def work(progress):
+            with client:
+                client.login(unit, password)
+                return submit_batch(self.store.path, ids, client=client, gateway_trust=trust,
+                                    report=progress.report, cancel=cancel)
+
+        def done(outcome) -> None:
+            self.refresh_dossiers()
+            text = tr("Đã nộp {0}/{1} hồ sơ.").format(len(outcome.done), len(ids))
+            if outcome.stopped is not None:
+                text += " " + outcome.stopped.message(self.lang)
+            self.statusBar().showMessage(text, 15000)
+
+        self.statusBar().showMessage(tr("Đang nộp hồ sơ…"))
+        self.runner.start(work, on_done=done, on_error=self.message)
+
+    def sync(self) -> None:
+        from app.store.outbox import Outbox
+
+        pending = Outbox(self.store).all((State.QUEUED, State.SUBMITTED, State.RECEIVED, State.PROCESSING))
+        if not pending or not self.gateway_url:
+            return
+        try:
+            client, _ = self._client()
+            password = self._password(pending[0].account)
+        except BhxhError:
+            return
+        from app.batch import sync
+
+        trust = self._anchors()
+        account = pending[0].account
+
+        def work(progress):
+            with client:
+                client.login(account, password)
+                return sync(self.store.path, client=client, gateway_trust=trust)
+
+        self.runner.start(work, on_done=lambda *_: self.refresh_dossiers(),
+                          on_error=lambda f: self.statusBar().showMessage(f.error.message(self.lang), 15000))
+
+    def show_result(self) -> None:
+        from app.store.outbox import Outbox
+
+        ids = self.selected_drafts()
+        outbox = Outbox(self.store)
+        subs = [s for s in outbox.all() if s.draft_id in ids]
+        if not subs:
+            QMessageBox.information(self, "bhxh-desk", tr("Hồ sơ này chưa được nộp."))
+            return
+        sub = subs[-1]
+        result = outbox.result(sub.id)
+        lines = [tr("Số hồ sơ: {0}").format(sub.so_ho_so or "-"), tr("Thời điểm tiếp nhận: {0}").format(
+            sub.received_at or "-"), tr("Trạng thái: {0}").format(LABELS_VI.get(sub.state, str(sub.state)))]
+        if sub.reasons:
+            lines += [r.get("message_en" if self.lang == "en" else "message_vi", "") for r in sub.reasons]
+        if result is not None:
+            lines += ["", tr("Văn bản kết quả (chữ ký đã được xác minh)") if sub.result_verified
+                      else tr("Văn bản kết quả (CHƯA xác minh được chữ ký)"), result.decode("utf-8", "replace")]
+        DocumentDialog(tr("Biên nhận và kết quả"), "\n".join(lines), result or outbox.file(sub.id),
+                       f"{(sub.so_ho_so or str(sub.id)).replace('/', '-')}.xml", self).exec()
+
+    # ---------------------------------------------------------------- settings and language
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.lang, self)
+        if dialog.exec():
+            dialog.apply()
+            QMessageBox.information(self, "bhxh-desk", tr("Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại."))
+
+    def toggle_language(self) -> None:
+        self.settings.set("language", "en" if self.lang != "en" else "vi")
+        self.settings.save()
+        self.language_changed.emit()
+

@@ -1,0 +1,117 @@
+"""Starting the desktop app: settings, translator, store, the main window, and in test mode the bundled
+sandbox gateway with its demo unit and token, started after the window is on screen."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from app import testmode
+from app.paths import default_paths
+from app.settings import Settings
+from forms.resources import resource
+
+log = logging.getLogger("bhxh-desk.ui")
+
+
+def install_translator(app: QApplication, lang: str) -> QTranslator | None:
+    """Vietnamese is the source language of every string; English comes from resources/translations."""
+    if lang != "en":
+        return None
+    translator = QTranslator(app)
+    for folder in (resource("translations"),):
+        if translator.load(str(folder / "bhxh_desk_en.qm")):
+            app.installTranslator(translator)
+            return translator
+    log.warning("English translation not built (run: pyside6-lrelease resources/translations/bhxh_desk_en.ts)")
+    return None
+
+
+class Application:
+    def __init__(self, argv: list[str]) -> None:
+        self.qt = QApplication.instance() or QApplication(argv)
+        self.qt.setApplicationName("bhxh-desk")
+        self.qt.setOrganizationName("bhxh-desk")
+        self.paths = default_paths()
+        self.settings = Settings.load(self.paths)
+        if self.settings.is_first_start():
+            self.settings.save()          # test mode by default: the declared default
+        self.sandbox: testmode.EmbeddedSandbox | None = None
+        self.window = None
+        self.store = None
+        self.translator = None
+
+    def build(self):
+        from app.store import Store
+        from app.ui.main_window import MainWindow
+        from forms.catalog import load_catalog
+
+        lang = self.settings.get("language")
+        if self.translator is not None:
+            self.qt.removeTranslator(self.translator)
+        self.translator = install_translator(self.qt, lang)
+        QLocale.setDefault(QLocale(QLocale.Language.Vietnamese if lang != "en" else QLocale.Language.English))
+        test_mode = bool(self.settings.get("test_mode"))
+        if self.store is None:
+            self.store = Store(testmode.store_path(self.paths, test_mode))
+        old = self.window
+        self.window = MainWindow(self.settings, self.store, load_catalog(), lang=lang, test_mode=test_mode)
+        self.window.language_changed.connect(self.rebuild)
+        self.window.show()
+        self.window.restore_open()
+        if old is not None:
+            self.window.gateway_url, self.window.demo = old.gateway_url, old.demo
+            if old.demo is not None:
+                self.window.set_test_mode_ready(old.gateway_url, old.demo)
+            old.close()
+            old.deleteLater()
+        elif test_mode:
+            self.window.runner.start(self._start_sandbox, on_done=self._sandbox_ready,
+                                     on_error=self.window.message)
+        return self.window
+
+    def rebuild(self) -> None:
+        self.build()
+
+    def _start_sandbox(self, progress):
+        demo = testmode.ensure_demo(self.paths)
+        self.sandbox = testmode.EmbeddedSandbox(self.paths)
+        return self.sandbox.start(), demo
+
+    def _sandbox_ready(self, result) -> None:
+        from forms.draft import Unit
+
+        url, demo = result
+        units = {u.code for u in self.store.units()}
+        if demo.unit not in units:
+            from app.gateway.sandbox.demo import DEMO_NAME, DEMO_TAX_CODE
+
+            self.store.upsert_unit(Unit(code=demo.unit, name=DEMO_NAME, tax_code=DEMO_TAX_CODE, agency_code="07906",
+                                        signer="Nguyễn Thị Lan", phone="0901234567"))
+        self.window.set_test_mode_ready(url, demo)
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.poll.stop()
+            self.window.runner.wait(30_000)
+            self.qt.processEvents()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+        if self.store is not None:
+            self.store.close()
+
+
+def run(argv: list[str] | None = None) -> int:
+    from app import logs
+
+    argv = list(sys.argv if argv is None else argv)
+    app = Application(argv)
+    logs.setup(app.paths.logs)
+    app.build()
+    try:
+        return app.qt.exec()
+    finally:
+        app.close()

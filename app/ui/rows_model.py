@@ -1,0 +1,123 @@
+"""A table model over one form's rows, generated from the catalog: no form is known by name here.
+
+Columns are the form's plain fields in catalog order (the row number first); nested groups and tables are
+edited in the form panel below the table. Cells hold text exactly as typed (leading zeros kept); the
+validator's issues colour the cells and explain themselves in the tooltip. Edits go out through
+``edit_requested`` so that the editor can save them and put them on the undo stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from forms.model import Field, FieldType
+
+ERROR_BG = QBrush(QColor("#fde2e1"))
+WARNING_BG = QBrush(QColor("#fff4ce"))
+Index = QModelIndex | QPersistentModelIndex
+
+
+def column_fields(fields: tuple[Field, ...]) -> list[Field]:
+    return [f for f in fields if not f.nested and f.type is not FieldType.SEQ]
+
+
+class RowsModel(QAbstractTableModel):
+    edit_requested = Signal(int, str, str)          # row, field name, new text
+
+    def __init__(self, fields: tuple[Field, ...], rows: list[dict[str, Any]], lang: str = "vi") -> None:
+        super().__init__()
+        self.fields = column_fields(fields)
+        self.rows = rows
+        self.lang = lang
+        self.issues: dict[tuple[int, str], tuple[str, bool]] = {}      # (row, field) → (message, is_error)
+
+    # ---------------------------------------------------------------- shape
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.fields) + 1
+
+    def field_at(self, column: int) -> Field | None:
+        return self.fields[column - 1] if 1 <= column <= len(self.fields) else None
+
+    def column_of(self, name: str) -> int:
+        for i, f in enumerate(self.fields, start=1):
+            if f.name == name:
+                return i
+        return 0
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            f = self.field_at(section)
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "STT" if f is None else f.label(self.lang) + (" *" if f.required else "")
+            if role == Qt.ItemDataRole.ToolTipRole and f is not None:
+                return f"{f.name}\n{f.help_en if self.lang == 'en' and f.help_en else f.help_vi}".strip()
+        elif role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    # ---------------------------------------------------------------- cells
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base if index.column() == 0 else base | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, f = index.row(), self.field_at(index.column())
+        if f is None:
+            return row + 1 if role == Qt.ItemDataRole.DisplayRole else None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            value = self.rows[row].get(f.name)
+            return "" if value is None else str(value)
+        issue = self.issues.get((row, f.name))
+        if issue and role == Qt.ItemDataRole.BackgroundRole:
+            return ERROR_BG if issue[1] else WARNING_BG
+        if issue and role == Qt.ItemDataRole.ToolTipRole:
+            return issue[0]
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        f = self.field_at(index.column())
+        if role != Qt.ItemDataRole.EditRole or f is None:
+            return False
+        text = "" if value is None else str(value)
+        if str(self.rows[index.row()].get(f.name) or "") == text:
+            return False
+        self.edit_requested.emit(index.row(), f.name, text)
+        return True
+
+    # ---------------------------------------------------------------- called by the editor
+
+    def put(self, row: int, name: str, text: str) -> None:
+        """Show a value the editor has saved (or undone)."""
+        if text:
+            self.rows[row][name] = text
+        else:
+            self.rows[row].pop(name, None)
+        column = self.column_of(name)
+        index = self.index(row, column)
+        self.dataChanged.emit(index, index)
+
+    def insert(self, row: int, values: dict[str, Any]) -> None:
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.rows.insert(row, values)
+        self.endInsertRows()
+
+    def remove(self, row: int) -> dict[str, Any]:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        values = self.rows.pop(row)
+        self.endRemoveRows()
+        return values
+
+    def set_issues(self, issues: dict[tuple[int, str], tuple[str, bool]]) -> None:
+        self.issues = issues
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.fields)))

@@ -1,0 +1,256 @@
+"""The desktop window, driven with pytest-qt on the offscreen platform: the real main window, the real
+store, the real SoftHSM2 demo token and the bundled sandbox gateway on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("pytestqt")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QAction, QInputMethodEvent  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractItemDelegate,
+    QApplication,
+    QLineEdit,
+    QPushButton,
+    QToolBar,
+)
+
+from app.store.outbox import Outbox  # noqa: E402
+from app.workflow import State  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def desktop(qtbot, tmp_path, monkeypatch):
+    """The app as a user starts it for the first time: test mode, sandbox and demo token made for them."""
+    monkeypatch.setenv("BHXH_DESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BHXH_DESK_SANDBOX_PORT", str(free_port()))
+    monkeypatch.delenv("SOFTHSM2_CONF", raising=False)
+    from app.ui.qt_app import Application
+
+    app = Application(["bhxh-desk"])
+    window = app.build()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.demo is not None, timeout=90_000)
+    yield app, window
+    app.window.runner.wait(30_000)
+    app.close()
+
+
+def type_into(qtbot, view, index, text: str) -> None:
+    """Type as a person does: open the cell editor, type, press Enter."""
+    view.setCurrentIndex(index)
+    view.edit(index)
+    editors = [w for w in view.viewport().findChildren(QLineEdit) if w.isVisible()]
+    assert len(editors) == 1, "the cell editor did not open"
+    editor = editors[0]
+    editor.selectAll()
+    if text.isascii():
+        qtbot.keyClicks(editor, text)
+    else:                      # Vietnamese arrives from an input method (Unikey, ibus) as committed text
+        event = QInputMethodEvent()
+        event.setCommitString(text)
+        QApplication.sendEvent(editor, event)
+    # What the item delegate does on Enter: commit the editor's text, then close it.
+    view.commitData(editor)
+    view.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+    assert view.model().data(index) == text
+
+
+def test_first_start_is_test_mode_in_vietnamese(desktop):
+    _, window = desktop
+    assert window.test_mode and window.banner.isVisible()
+    assert "CHẾ ĐỘ THỬ NGHIỆM" in window.banner.text() and window.demo.pin in window.banner.text()
+    assert window.findChild(QToolBar, "toolbar") is not None
+    assert window.findChild(QAction, "new-dossier").text() == "Hồ sơ mới"
+    assert window.gateway_url.startswith("http://127.0.0.1:")
+
+
+def test_unit_dialog_names_the_field_and_reason(desktop, qtbot):
+    from app.ui.dialogs import UnitDialog
+
+    _, window = desktop
+    dialog = UnitDialog(window.catalog, "vi", parent=window)
+    qtbot.addWidget(dialog)
+    values = {"code": "TB0002B", "name": "Công ty Cổ phần Sen Vàng", "tax_code": "12345", "agency_code": "07906",
+              "signer": "Trần Văn Bình", "phone": "0902222333"}
+    for key, value in values.items():
+        dialog.edits[key].setText(value)
+    dialog.accept()
+    assert dialog.result() == 0 and "Mã số thuế" in dialog.error.text()
+    dialog.edits["tax_code"].setText("0301234567")
+    dialog.accept()
+    assert dialog.result() == 1
+    window.store.upsert_unit(dialog.unit())
+    window.refresh_units()
+    assert any("Sen Vàng" in window.units.item(i).text() for i in range(window.units.count()))
+
+
+def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
+    from app.ui.dialogs import NewDossierDialog
+
+    app, window = desktop
+    units = [window.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.units.count())]
+    window.units.setCurrentRow(units.index(window.demo.unit))
+    monkeypatch.setattr(NewDossierDialog, "exec", lambda self: True)     # the dialog's defaults: 600, this month
+    window.new_dossier()
+    editor = window.current_editor()
+    assert editor is not None and set(editor.form_tabs) == {"D02-TS", "TK1-TS", "D01-TS"}
+    tab = editor.form_tabs["D02-TS"]
+    qtbot.mouseClick(tab.findChild(QPushButton, "add-D02-TS"), Qt.MouseButton.LeftButton)
+    assert tab.model.rowCount() == 1
+    period = editor.draft.period
+    row = {"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "12345", "Ngaysinh": "12/05/1988", "Gioitinh": "1",
+           "tienLuong": "15.000.000", "tuThang": period, "maVungSS": "1"}
+    for name, text in row.items():
+        type_into(qtbot, tab.view, editor.cell_index("D02-TS", 0, name), text)
+    qtbot.waitUntil(lambda: any("Masobhxh" in (i.field or "") for i in editor.issues), timeout=10_000)
+    assert "10 chữ số" in tab.model.data(editor.cell_index("D02-TS", 0, "Masobhxh"), Qt.ItemDataRole.ToolTipRole)
+    assert window.store.draft_info(editor.draft_id).state is State.DRAFT
+    type_into(qtbot, tab.view, editor.cell_index("D02-TS", 0, "Masobhxh"), "0123456789")
+    qtbot.waitUntil(lambda: window.store.draft_info(editor.draft_id).state is State.VALID, timeout=10_000)
+    assert editor.error_count() == 0
+    # the leading zero is kept, and the store already has every keystroke's result
+    assert window.store.load_draft(editor.draft_id).forms["D02-TS"][0]["Masobhxh"] == "0123456789"
+
+    dialog = window.sign_selected()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.cert_box.count() == 1, timeout=30_000)
+    qtbot.keyClicks(dialog.pin, window.demo.pin)
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.store.draft_info(editor.draft_id).state is State.SIGNED, timeout=60_000)
+
+    window.dossiers.selectRow(0)
+    window.submit_selected()
+    qtbot.waitUntil(lambda: any(s.so_ho_so for s in Outbox(window.store).all()), timeout=60_000)
+    (sub,) = Outbox(window.store).all()
+    window.refresh_dossiers()
+    numbers = [window.dossiers_model.items[i][1] for i in range(len(window.dossiers_model.items))]
+    assert sub.so_ho_so in numbers
+    assert window.store.draft_info(editor.draft_id).state is State.RECEIVED
+
+
+def test_undo_and_redo_reach_the_store(desktop, qtbot, monkeypatch):
+    from app.ui.dialogs import NewDossierDialog
+
+    _, window = desktop
+    window.units.setCurrentRow(1)
+    monkeypatch.setattr(NewDossierDialog, "exec", lambda self: True)
+    window.new_dossier()
+    editor = window.current_editor()
+    editor.add_row("D02-TS", 0)
+    editor.edit_cell("D02-TS", 0, "Hoten", "Lê Thị Hồng")
+    editor.edit_cell("D02-TS", 0, "Hoten", "Lê Thị Hoa")
+    stored = lambda: window.store.load_draft(editor.draft_id).forms["D02-TS"][0].get("Hoten")  # noqa: E731
+    assert stored() == "Lê Thị Hoa"
+    window.undo_action.trigger()
+    assert stored() == "Lê Thị Hồng"
+    window.redo_action.trigger()
+    assert stored() == "Lê Thị Hoa"
+
+
+CHILD = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from app.ui.qt_app import Application
+app = Application(["bhxh-desk"])
+window = app.build()
+unit = window.store.units()
+from forms.draft import Draft, Unit
+draft_id = window.store.create_draft(Draft(procedure="600", period="03/2026",
+    unit=Unit(code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906", signer="Lan"),
+    forms={{"D02-TS": []}}))
+editor = window.open_draft(draft_id)
+editor.add_row("D02-TS", 0)
+for i, name in enumerate(["Trần", "Trần Văn", "Trần Văn Minh"]):
+    editor.edit_cell("D02-TS", 0, "Hoten", name)
+editor.edit_cell("D02-TS", 0, "Masobhxh", "0079000001")
+print("edited", draft_id, flush=True)
+while True:
+    app.qt.processEvents()
+    time.sleep(0.01)
+"""
+
+
+def test_killed_in_the_middle_of_editing_reopens_with_nothing_lost(tmp_path, qtbot, monkeypatch):
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
+    env = {**os.environ, "BHXH_DESK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT))], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    line = child.stdout.readline()
+    assert line.startswith("edited"), line
+    draft_id = int(line.split()[1])
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
+    from app.ui.qt_app import Application
+
+    app = Application(["bhxh-desk"])
+    window = app.build()
+    qtbot.addWidget(window)
+    editor = window.current_editor()
+    assert editor is not None and editor.draft_id == draft_id
+    assert editor.form_tabs["D02-TS"].model.rows[0] == {"Hoten": "Trần Văn Minh", "Masobhxh": "0079000001"}
+    app.close()
+
+
+def test_event_loop_keeps_running_while_fifty_dossiers_are_signed_and_filed(desktop, qtbot, capsys):
+    from forms.draft import draft_from_dict
+    from tests.conftest import minimal_dict
+
+    _, window = desktop
+    ids = []
+    for i in range(50):
+        d = minimal_dict()
+        d["unit"]["name"] = "CÔNG TY TNHH DEMO HOA SEN"
+        d["forms"]["D02-TS"][0]["Masobhxh"] = f"{i + 100:010d}"
+        ids.append(window.store.create_draft(draft_from_dict(d)))
+    window.refresh_dossiers()
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe = QTimer(interval=10)
+    probe.timeout.connect(tick)
+    probe.start()
+    window.dossiers.selectAll()
+    dialog = window.sign_selected()
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.cert_box.count() == 1, timeout=30_000)
+    dialog.pin.setText(window.demo.pin)
+    started = time.perf_counter()
+    dialog.sign_button.click()
+    qtbot.waitUntil(lambda: all(window.store.draft_info(i).state is State.SIGNED for i in ids), timeout=120_000)
+    window.dossiers.selectAll()
+    window.submit_selected()
+    qtbot.waitUntil(lambda: sum(1 for s in Outbox(window.store).all() if s.so_ho_so) == 50, timeout=120_000)
+    elapsed = time.perf_counter() - started
+    probe.stop()
+    worst = max(gaps) * 1000
+    with capsys.disabled():
+        print(f"\nevent loop during sign + submit of 50 dossiers ({elapsed:.1f} s): longest gap {worst:.0f} ms "
+              f"over {len(gaps)} ticks of 10 ms")
+    assert worst < 1000, f"the window froze for {worst:.0f} ms"
