@@ -16,11 +16,11 @@ sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 
 common_pkgs="python3 python3-venv python3-pip softhsm2 opensc"
+qt_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core"
 case "$mode" in
-  app)  pkgs="$common_pkgs libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
-libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
-libxcb-image0 gnome-keyring"; extras="gui" ;;
-  test) pkgs="$common_pkgs xmlsec1 libxml2-utils"; extras="test" ;;
+  app)  pkgs="$common_pkgs $qt_pkgs libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
+libxcb-randr0 libxcb-render-util0 libxcb-image0 gnome-keyring"; extras="gui" ;;
+  test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb"; extras="test" ;;
   *) echo "usage: bash installer/bootstrap.sh app|test" >&2; exit 2 ;;
 esac
 
@@ -44,13 +44,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+# Translations are compiled at install (Qt Linguist sources in resources/translations).
+for ts in resources/translations/*.ts; do
+  .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
+done
 
 case "$mode" in
   app)
-    exec .venv/bin/bhxh-desk "${@:---help}"
+    exec .venv/bin/bhxh-desk "${@:-gui}"
     ;;
   test)
     .venv/bin/ruff check .
-    exec .venv/bin/python -m pytest "$@"
+    QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@"
     ;;
 esac

@@ -16,9 +16,9 @@ import pytest
 pytest.importorskip("pytestqt")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QAction, QInputMethodEvent  # noqa: E402
-from PySide6.QtWidgets import (  # noqa: E402
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QInputMethodEvent
+from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QApplication,
     QLineEdit,
@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (  # noqa: E402
     QToolBar,
 )
 
-from app.store.outbox import Outbox  # noqa: E402
-from app.workflow import State  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
+from app.store.outbox import Outbox
+from app.workflow import State
+from tests.conftest import ROOT
 
 
 def free_port() -> int:
@@ -106,7 +106,7 @@ def test_unit_dialog_names_the_field_and_reason(desktop, qtbot):
 def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
     from app.ui.dialogs import NewDossierDialog
 
-    app, window = desktop
+    _, window = desktop
     units = [window.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.units.count())]
     window.units.setCurrentRow(units.index(window.demo.unit))
     monkeypatch.setattr(NewDossierDialog, "exec", lambda self: True)     # the dialog's defaults: 600, this month

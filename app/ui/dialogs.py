@@ -3,7 +3,6 @@ fields, the settings form from ``app.settings.SETTINGS``."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,13 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import SETTINGS, Settings
+from app.ui.i18n import tr
 from forms.catalog import Catalog
 from forms.draft import Unit
 from forms.validate import Report, check_fields
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Dialogs", text)
 
 
 def _buttons(dialog: QDialog) -> QDialogButtonBox:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.store import Store
+from app.ui.i18n import tr
 from app.ui.rows_model import RowsModel
 from app.ui.tasks import TaskRunner
 from app.workflow import LABELS_VI, State
@@ -38,10 +39,6 @@ from forms.catalog import Catalog
 from forms.draft import Draft
 from forms.model import Field, FieldType, Form
 from forms.validate import Issue, Severity, validate
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Editor", text)
 
 
 class EditCell(QUndoCommand):

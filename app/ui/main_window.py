@@ -7,7 +7,7 @@ import contextlib
 import json
 import threading
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,6 +33,7 @@ from app.store import DraftInfo, Store
 from app.testmode import Demo
 from app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
 from app.ui.editor import DossierEditor
+from app.ui.i18n import tr
 from app.ui.signing_dialog import SigningDialog
 from app.ui.tasks import TaskFailure, TaskRunner
 from app.workflow import LABELS_VI, State
@@ -41,16 +42,12 @@ from forms.draft import Draft
 from forms.errors import BhxhError
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("MainWindow", text)
-
-
 class DossiersModel(QAbstractTableModel):
-    HEADERS = ("Đơn vị", "Thủ tục", "Kỳ", "Trạng thái", "Số hồ sơ", "Số dòng", "Cập nhật")
-
     def __init__(self, lang: str) -> None:
         super().__init__()
         self.lang = lang
+        self.HEADERS = (tr("Đơn vị"), tr("Thủ tục"), tr("Kỳ"), tr("Trạng thái"), tr("Số hồ sơ"), tr("Số dòng"),
+                        tr("Cập nhật"))
         self.items: list[tuple[DraftInfo, str]] = []
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
@@ -61,7 +58,7 @@ class DossiersModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("MainWindow", self.HEADERS[section])
+            return self.HEADERS[section]
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -406,6 +403,8 @@ class MainWindow(QMainWindow):
     def sync(self) -> None:
         from app.store.outbox import Outbox
 
+        if self.store.closed:
+            return
         pending = Outbox(self.store).all((State.QUEUED, State.SUBMITTED, State.RECEIVED, State.PROCESSING))
         if not pending or not self.gateway_url:
             return
@@ -447,6 +446,10 @@ class MainWindow(QMainWindow):
                       else tr("Văn bản kết quả (CHƯA xác minh được chữ ký)"), result.decode("utf-8", "replace")]
         DocumentDialog(tr("Biên nhận và kết quả"), "\n".join(lines), result or outbox.file(sub.id),
                        f"{(sub.so_ho_so or str(sub.id)).replace('/', '-')}.xml", self).exec()
+
+    def closeEvent(self, event) -> None:
+        self.poll.stop()
+        super().closeEvent(event)
 
     # ---------------------------------------------------------------- settings and language
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -17,15 +18,15 @@ from forms.resources import resource
 log = logging.getLogger("bhxh-desk.ui")
 
 
-def install_translator(app: QApplication, lang: str) -> QTranslator | None:
-    """Vietnamese is the source language of every string; English comes from resources/translations."""
+def install_translator(app: QApplication, lang: str, folder: Path | None = None) -> QTranslator | None:
+    """Vietnamese is the source language of every string; English comes from resources/translations, built
+    to .qm by the installer (pyside6-lrelease)."""
     if lang != "en":
         return None
     translator = QTranslator(app)
-    for folder in (resource("translations"),):
-        if translator.load(str(folder / "bhxh_desk_en.qm")):
-            app.installTranslator(translator)
-            return translator
+    if translator.load(str((folder or resource("translations")) / "bhxh_desk_en.qm")):
+        app.installTranslator(translator)
+        return translator
     log.warning("English translation not built (run: pyside6-lrelease resources/translations/bhxh_desk_en.ts)")
     return None
 

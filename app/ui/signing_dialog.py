@@ -11,7 +11,7 @@ import queue
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -26,14 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.batch import BatchOutcome, sign_batch
+from app.ui.i18n import tr
 from app.ui.tasks import ProgressEvent, TaskFailure, TaskRunner
 from forms.messages import render
 from signing.prompter import PinRequest
 from signing.token.records import TokenCertificate
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SigningDialog", text)
 
 
 class DialogPrompter(QObject):

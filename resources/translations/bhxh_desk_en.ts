@@ -1,0 +1,358 @@
+<?xml version='1.0' encoding='UTF-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="vi">
+<context>
+    <name/>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="29"/>
+        <source>Đồng ý</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="30"/>
+        <location filename="../../app/ui/signing_dialog.py" line="99"/>
+        <source>Hủy</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="41"/>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Đơn vị</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="79"/>
+        <location filename="../../app/ui/main_window.py" line="175"/>
+        <source>Hồ sơ mới</source>
+        <translation>New dossier</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="83"/>
+        <source> (chưa xác nhận)</source>
+        <translation> (unconfirmed)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="88"/>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Thủ tục</source>
+        <translation>Procedure</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="89"/>
+        <source>Kỳ kê khai (MM/yyyy)</source>
+        <translation>Period (MM/yyyy)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="100"/>
+        <location filename="../../app/ui/main_window.py" line="186"/>
+        <source>Cài đặt</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="147"/>
+        <source>Lưu tệp…</source>
+        <translation>Save file…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="148"/>
+        <location filename="../../app/ui/signing_dialog.py" line="174"/>
+        <source>Đóng</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/dialogs.py" line="158"/>
+        <source>Lưu tệp</source>
+        <translation>Save file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="46"/>
+        <source>Sửa ô {0}</source>
+        <translation>Edit cell {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="58"/>
+        <source>Thêm dòng</source>
+        <translation>Add row</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="70"/>
+        <source>Xóa dòng</source>
+        <translation>Delete row</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="85"/>
+        <source>Sửa phụ lục</source>
+        <translation>Edit appendix</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="135"/>
+        <source>Thêm thành viên</source>
+        <translation>Add member</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="171"/>
+        <source>+ Thêm dòng</source>
+        <translation>+ Add row</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="171"/>
+        <source>− Xóa dòng</source>
+        <translation>− Delete row</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="179"/>
+        <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
+        <translation>Form not yet confirmed against official documents</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="210"/>
+        <source>Dán từ Excel</source>
+        <translation>Paste from Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="250"/>
+        <source>Kỳ kê khai</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Kỳ</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Trạng thái</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Số hồ sơ</source>
+        <translation>Dossier no.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="49"/>
+        <source>Số dòng</source>
+        <translation>Rows</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="50"/>
+        <source>Cập nhật</source>
+        <translation>Updated</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="90"/>
+        <source> — CHẾ ĐỘ THỬ NGHIỆM</source>
+        <translation> — TEST MODE</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="99"/>
+        <source>CHẾ ĐỘ THỬ NGHIỆM — đang khởi động cổng tiếp nhận thử nghiệm…</source>
+        <translation>TEST MODE — starting the sandbox gateway…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="102"/>
+        <source>Tìm đơn vị (mã, tên, MST)</source>
+        <translation>Find a unit (code, name, tax code)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="109"/>
+        <source>&lt;b&gt;Đơn vị / khách hàng&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Units / clients&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="114"/>
+        <source>Mọi trạng thái</source>
+        <translation>All states</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="131"/>
+        <source>&lt;b&gt;Hồ sơ&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Dossiers&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="171"/>
+        <source>Thao tác</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="174"/>
+        <source>Đơn vị mới</source>
+        <translation>New unit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="176"/>
+        <source>Hoàn tác</source>
+        <translation>Undo</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="178"/>
+        <source>Làm lại</source>
+        <translation>Redo</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="181"/>
+        <source>Ký số…</source>
+        <translation>Sign…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="182"/>
+        <source>Nộp hồ sơ</source>
+        <translation>Submit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="183"/>
+        <source>Đồng bộ</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="184"/>
+        <source>Xem biên nhận, kết quả</source>
+        <translation>Receipt and result</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="203"/>
+        <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
+        <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="214"/>
+        <source>Tất cả đơn vị</source>
+        <translation>All units</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="241"/>
+        <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
+        <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="262"/>
+        <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
+        <translation>Choose or create a unit first.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="336"/>
+        <source>Chọn các hồ sơ hợp lệ cần ký.</source>
+        <translation>Select the valid dossiers to sign.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="338"/>
+        <source>PIN thử nghiệm: {0}</source>
+        <translation>Test PIN: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="362"/>
+        <source>Mật khẩu cổng tiếp nhận của {0}</source>
+        <translation>Gateway password for {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="373"/>
+        <source>Chọn các hồ sơ đã ký cần nộp.</source>
+        <translation>Select the signed dossiers to submit.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="395"/>
+        <source>Đã nộp {0}/{1} hồ sơ.</source>
+        <translation>Submitted {0} of {1} dossiers.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="400"/>
+        <source>Đang nộp hồ sơ…</source>
+        <translation>Submitting…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="434"/>
+        <source>Hồ sơ này chưa được nộp.</source>
+        <translation>This dossier has not been submitted.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="438"/>
+        <source>Số hồ sơ: {0}</source>
+        <translation>Dossier no.: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="438"/>
+        <source>Thời điểm tiếp nhận: {0}</source>
+        <translation>Received at: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="439"/>
+        <source>Trạng thái: {0}</source>
+        <translation>State: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="443"/>
+        <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
+        <translation>Result document (signature verified)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="444"/>
+        <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
+        <translation>Result document (signature NOT verified)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="445"/>
+        <source>Biên nhận và kết quả</source>
+        <translation>Receipt and result</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="454"/>
+        <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
+        <translation>Settings saved; some take effect after a restart.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="75"/>
+        <source>Ký số hồ sơ</source>
+        <translation>Sign dossiers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="90"/>
+        <source>Đang tìm USB token…</source>
+        <translation>Looking for USB tokens…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="95"/>
+        <source>Ký {0} hồ sơ</source>
+        <translation>Sign {0} dossiers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="103"/>
+        <source>Chứng thư số</source>
+        <translation>Certificate</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="104"/>
+        <source>Mã PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="132"/>
+        <source>Nhập mã PIN rồi bấm Ký.</source>
+        <translation>Type the PIN, then press Sign.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="148"/>
+        <source>Đang ký…</source>
+        <translation>Signing…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="159"/>
+        <source>Nhập lại mã PIN rồi bấm Ký.</source>
+        <translation>Type the PIN again, then press Sign.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="166"/>
+        <source>Đã ký {0}/{1} hồ sơ</source>
+        <translation>Signed {0} of {1} dossiers</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="169"/>
+        <source>Đã ký {0}/{1} hồ sơ.</source>
+        <translation>Signed {0} of {1} dossiers.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="189"/>
+        <source>Đang dừng…</source>
+        <translation>Stopping…</translation>
+    </message>
+</context>
+</TS>
