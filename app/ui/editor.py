@@ -166,6 +166,7 @@ class FormTab(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.verticalHeader().setVisible(False)          # the STT column numbers the rows
         self.view.horizontalHeader().setDefaultSectionSize(120)
         buttons = QHBoxLayout()
         add, remove = QPushButton(tr("+ Thêm dòng")), QPushButton(tr("− Xóa dòng"))

@@ -111,7 +111,7 @@ class SigningDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.bar)
         layout.addLayout(buttons)
-        self.resize(620, 220)
+        self.resize(780, 220)
         self.runner.start(self._list, on_done=self._listed, on_error=self._failed)
 
     def _list(self, progress) -> list[TokenCertificate]:
