@@ -167,6 +167,7 @@ class FormTab(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.verticalHeader().setDefaultSectionSize(24)
         self.view.verticalHeader().setVisible(False)          # the STT column numbers the rows
+        self.view.setColumnWidth(0, 48)
         self.view.horizontalHeader().setDefaultSectionSize(120)
         buttons = QHBoxLayout()
         add, remove = QPushButton(tr("+ Thêm dòng")), QPushButton(tr("− Xóa dòng"))
@@ -268,6 +269,7 @@ class DossierEditor(QWidget):
         split.addWidget(self.tabs)
         split.addWidget(self.issue_list)
         split.setStretchFactor(0, 4)
+        split.setSizes([520, 110])
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(split)

@@ -46,6 +46,7 @@ def main() -> int:
         time.sleep(0.05)
     issue_row = editor.issue_list.item(0)
     editor.jump_to(issue_row)
+    editor.form_tabs["D02-TS"].view.clearSelection()        # let the red error cell show
     for _ in range(20):
         app.qt.processEvents()
         time.sleep(0.02)
