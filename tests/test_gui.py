@@ -254,3 +254,25 @@ def test_event_loop_keeps_running_while_fifty_dossiers_are_signed_and_filed(desk
         print(f"\nevent loop during sign + submit of 50 dossiers ({elapsed:.1f} s): longest gap {worst:.0f} ms "
               f"over {len(gaps)} ticks of 10 ms")
     assert worst < 1000, f"the window froze for {worst:.0f} ms"
+
+
+def test_individual_dossier_confirmed_with_an_otp_from_the_window(desktop, qtbot):
+    from forms.draft import read_draft
+
+    _, window = desktop
+    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
+    window.refresh_units()
+    window.open_draft(draft_id)
+    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    dialog = window.otp_selected()
+    qtbot.addWidget(dialog)
+    qtbot.mouseClick(dialog.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.sms.isVisible(), timeout=30_000)      # the sandbox's SMS, shown in test mode
+    code = dialog.sms.text().split("cua ban la ")[1][:6]
+    qtbot.keyClicks(dialog.code, code)
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    assert window.store.draft_info(draft_id).state is State.SIGNED
+    window.submit_selected()
+    qtbot.waitUntil(lambda: any(s.so_ho_so and s.draft_id == draft_id for s in Outbox(window.store).all()),
+                    timeout=60_000)
+    assert window.store.draft_info(draft_id).state is State.RECEIVED

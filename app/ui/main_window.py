@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Redo)
         bar.addSeparator()
         self._action(bar, tr("Ký số…"), self.sign_selected, "sign")
+        self._action(bar, tr("Mã xác thực…"), self.otp_selected, "otp")
         self._action(bar, tr("Nộp hồ sơ"), self.submit_selected, "submit")
         self._action(bar, tr("Đồng bộ"), self.sync, "sync")
         self._action(bar, tr("Xem biên nhận, kết quả"), self.show_result, "result")
@@ -339,6 +340,21 @@ class MainWindow(QMainWindow):
         dialog = SigningDialog(self.runner, self.store.path, ids, module=self._module(), anchors=self._anchors(),
                                lang=self.lang, parent=self, pin_hint=pin_hint)
         dialog.signed.connect(lambda *_: self.refresh_dossiers())
+        dialog.show()
+        return dialog
+
+    def otp_selected(self):
+        """Individuals without a certificate confirm their dossier with the SMS code instead of signing."""
+        from app.ui.otp_dialog import OtpDialog
+
+        ids = self.selected_drafts()
+        person = [d for d in ids if (p := self.catalog.procedure(self.store.draft_info(d).procedure)) is not None
+                  and p.filer == "person" and self.store.draft_info(d).state in (State.DRAFT, State.VALID)]
+        if len(person) != 1:
+            QMessageBox.information(self, "bhxh-desk", tr("Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP."))
+            return None
+        dialog = OtpDialog(self.runner, self, person[0], self)
+        dialog.attached.connect(lambda *_: self.refresh_dossiers())
         dialog.show()
         return dialog
 

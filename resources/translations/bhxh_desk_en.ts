@@ -44,7 +44,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="100"/>
-        <location filename="../../app/ui/main_window.py" line="186"/>
+        <location filename="../../app/ui/main_window.py" line="187"/>
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -55,6 +55,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="148"/>
+        <location filename="../../app/ui/otp_dialog.py" line="46"/>
         <location filename="../../app/ui/signing_dialog.py" line="174"/>
         <source>Đóng</source>
         <translation>Close</translation>
@@ -90,27 +91,27 @@
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="171"/>
+        <location filename="../../app/ui/editor.py" line="173"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="171"/>
+        <location filename="../../app/ui/editor.py" line="173"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="179"/>
+        <location filename="../../app/ui/editor.py" line="181"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="210"/>
+        <location filename="../../app/ui/editor.py" line="212"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="250"/>
+        <location filename="../../app/ui/editor.py" line="252"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
     </message>
@@ -196,106 +197,116 @@
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="182"/>
+        <source>Mã xác thực…</source>
+        <translation>Transaction code…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="183"/>
         <source>Nộp hồ sơ</source>
         <translation>Submit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="183"/>
+        <location filename="../../app/ui/main_window.py" line="184"/>
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="184"/>
+        <location filename="../../app/ui/main_window.py" line="185"/>
         <source>Xem biên nhận, kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="203"/>
+        <location filename="../../app/ui/main_window.py" line="204"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
         <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="214"/>
+        <location filename="../../app/ui/main_window.py" line="215"/>
         <source>Tất cả đơn vị</source>
         <translation>All units</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="241"/>
+        <location filename="../../app/ui/main_window.py" line="242"/>
         <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
         <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="262"/>
+        <location filename="../../app/ui/main_window.py" line="263"/>
         <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
         <translation>Choose or create a unit first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="336"/>
+        <location filename="../../app/ui/main_window.py" line="337"/>
         <source>Chọn các hồ sơ hợp lệ cần ký.</source>
         <translation>Select the valid dossiers to sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="338"/>
+        <location filename="../../app/ui/main_window.py" line="339"/>
         <source>PIN thử nghiệm: {0}</source>
         <translation>Test PIN: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="362"/>
+        <location filename="../../app/ui/main_window.py" line="354"/>
+        <source>Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP.</source>
+        <translation>Select one valid individual dossier to confirm with an OTP.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="378"/>
         <source>Mật khẩu cổng tiếp nhận của {0}</source>
         <translation>Gateway password for {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="373"/>
+        <location filename="../../app/ui/main_window.py" line="389"/>
         <source>Chọn các hồ sơ đã ký cần nộp.</source>
         <translation>Select the signed dossiers to submit.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="395"/>
+        <location filename="../../app/ui/main_window.py" line="411"/>
         <source>Đã nộp {0}/{1} hồ sơ.</source>
         <translation>Submitted {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="400"/>
+        <location filename="../../app/ui/main_window.py" line="416"/>
         <source>Đang nộp hồ sơ…</source>
         <translation>Submitting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="434"/>
+        <location filename="../../app/ui/main_window.py" line="452"/>
         <source>Hồ sơ này chưa được nộp.</source>
         <translation>This dossier has not been submitted.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="438"/>
+        <location filename="../../app/ui/main_window.py" line="456"/>
         <source>Số hồ sơ: {0}</source>
         <translation>Dossier no.: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="438"/>
+        <location filename="../../app/ui/main_window.py" line="456"/>
         <source>Thời điểm tiếp nhận: {0}</source>
         <translation>Received at: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="439"/>
+        <location filename="../../app/ui/main_window.py" line="457"/>
         <source>Trạng thái: {0}</source>
         <translation>State: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="443"/>
+        <location filename="../../app/ui/main_window.py" line="461"/>
         <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
         <translation>Result document (signature verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="444"/>
+        <location filename="../../app/ui/main_window.py" line="462"/>
         <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
         <translation>Result document (signature NOT verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="445"/>
+        <location filename="../../app/ui/main_window.py" line="463"/>
         <source>Biên nhận và kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="454"/>
+        <location filename="../../app/ui/main_window.py" line="476"/>
         <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
         <translation>Settings saved; some take effect after a restart.</translation>
     </message>
@@ -353,6 +364,46 @@
         <location filename="../../app/ui/signing_dialog.py" line="189"/>
         <source>Đang dừng…</source>
         <translation>Stopping…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="24"/>
+        <source>Mã xác thực giao dịch (OTP)</source>
+        <translation>Transaction code (OTP)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="27"/>
+        <source>Bấm Gửi mã: cơ quan BHXH gửi mã 6 chữ số qua SMS tới số điện thoại đã đăng ký.</source>
+        <translation>Press Send code: BHXH sends a 6-digit code by SMS to the registered phone.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="39"/>
+        <source>Gửi mã</source>
+        <translation>Send code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="42"/>
+        <source>Xác nhận</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="49"/>
+        <source>Mã xác thực</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="91"/>
+        <source>Đang gửi yêu cầu…</source>
+        <translation>Sending the request…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="96"/>
+        <source>Đã gửi mã tới {0}; mã hết hạn lúc {1}. Nhập mã rồi bấm Xác nhận.</source>
+        <translation>Code sent to {0}; it expires at {1}. Type it, then press Confirm.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/otp_dialog.py" line="99"/>
+        <source>Hộp thư SMS của cổng thử nghiệm: </source>
+        <translation>Sandbox SMS outbox: </translation>
     </message>
 </context>
 </TS>
