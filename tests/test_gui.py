@@ -276,3 +276,72 @@ def test_individual_dossier_confirmed_with_an_otp_from_the_window(desktop, qtbot
     qtbot.waitUntil(lambda: any(s.so_ho_so and s.draft_id == draft_id for s in Outbox(window.store).all()),
                     timeout=60_000)
     assert window.store.draft_info(draft_id).state is State.RECEIVED
+
+
+@pytest.fixture
+def offline(qtbot, tmp_path, monkeypatch):
+    """The window outside test mode (no sandbox), on its own store."""
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
+    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
+    from app.ui.qt_app import Application
+
+    app = Application(["bhxh-desk"])
+    window = app.build()
+    qtbot.addWidget(window)
+    yield window
+    app.close()
+
+
+def _new_600(window) -> int:
+    from forms.draft import Draft, Unit
+
+    return window.store.create_draft(Draft(procedure="600", period="03/2026", unit=Unit(
+        code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906", signer="Lan"),
+        forms={"D02-TS": [], "TK1-TS": [], "D01-TS": []}))
+
+
+def test_paste_a_block_from_excel_keeps_leading_zeros(offline, qtbot):
+    window = offline
+    editor = window.open_draft(_new_600(window))
+    tab = editor.form_tabs["D02-TS"]
+    QApplication.clipboard().setText("DC\tTrần Văn Minh\t0079000001\t15/04/1995\n"
+                                     "GH\tLê Thị Hồng\t0079000002\t02/11/1998\n")
+    tab.view.setCurrentIndex(editor.cell_index("D02-TS", 0, "pa"))
+    tab.paste()
+    rows = window.store.load_draft(editor.draft_id).forms["D02-TS"]
+    assert [r["Masobhxh"] for r in rows] == ["0079000001", "0079000002"]
+    assert rows[1]["Hoten"] == "Lê Thị Hồng"
+    editor.undo.undo()                      # one paste is one undo step
+    assert window.store.load_draft(editor.draft_id).forms.get("D02-TS", [{}])[0].get("Masobhxh") is None
+
+
+def test_amounts_are_shown_with_dot_separators(offline):
+    window = offline
+    editor = window.open_draft(_new_600(window))
+    editor.add_row("D02-TS", 0)
+    editor.edit_cell("D02-TS", 0, "tienLuong", "15000000")
+    index = editor.cell_index("D02-TS", 0, "tienLuong")
+    model = editor.form_tabs["D02-TS"].model
+    assert model.data(index) == "15.000.000"
+    assert model.data(index, Qt.ItemDataRole.EditRole) == "15000000"      # what was typed is what is kept
+
+
+def test_per_person_form_is_a_generated_form_with_help(offline, qtbot):
+    window = offline
+    editor = window.open_draft(_new_600(window))
+    editor.add_row("TK1-TS", 0)
+    tab = editor.form_tabs["TK1-TS"]
+    tab.panel.show_row(0)
+    name = tab.panel.widget().findChild(QLineEdit, "HoTen")
+    assert name is not None and name.isEnabled()
+    district = tab.panel.widget().findChild(QLineEdit, "Mahuyen_KS")
+    assert district is not None and not district.isEnabled()          # retired since 1/7/2025
+    phone = tab.panel.widget().findChild(QLineEdit, "PhuLuc.DienThoai")
+    assert phone is not None
+    name.setText("Nguyễn Văn An")
+    name.editingFinished.emit()
+    assert window.store.load_draft(editor.draft_id).forms["TK1-TS"][0]["HoTen"] == "Nguyễn Văn An"
+    member = tab.panel.findChild(QPushButton)
+    assert member is not None

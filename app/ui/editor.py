@@ -110,6 +110,10 @@ class FormPanel(QScrollArea):
         self.nested_models = []
         if row is not None and row < len(self.editor.draft.rows(self.form.code)):
             values = self.editor.draft.rows(self.form.code)[row]
+            if self.form.kind == "person":         # the whole declaration as a form, with each field's help
+                plain = Field(name="", label_vi=self.form.name_vi, label_en=self.form.name_en, type=FieldType.GROUP,
+                              fields=tuple(f for f in self.form.fields if not f.nested))
+                layout.addWidget(self._group(plain, values, []))
             for f in self.form.fields:
                 if f.type is FieldType.GROUP:
                     layout.addWidget(self._group(f, values.get(f.name) or {}, [f.name]))

@@ -13,11 +13,31 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from forms import fieldtypes
+from forms.display import vnd
+from forms.errors import BhxhError
 from forms.model import Field, FieldType
 
 ERROR_BG = QBrush(QColor("#fde2e1"))
 WARNING_BG = QBrush(QColor("#fff4ce"))
 Index = QModelIndex | QPersistentModelIndex
+
+
+def display(f: Field, value: Any) -> str:
+    """Amounts shown the Vietnamese way (5.310.000) once they parse; anything else exactly as typed."""
+    text = str(value)
+    if f.type in (FieldType.MONEY, FieldType.SALARY):
+        try:
+            parsed = fieldtypes.parse(f, value)
+        except BhxhError:
+            return text
+        amount = parsed if isinstance(parsed, int) else getattr(parsed, "amount", None)
+        if amount is not None:
+            return vnd(amount)
+        coefficient = getattr(parsed, "coefficient", None)
+        if coefficient is not None:
+            return str(coefficient).replace(".", ",")
+    return text
 
 
 def column_fields(fields: tuple[Field, ...]) -> list[Field]:
@@ -74,9 +94,12 @@ class RowsModel(QAbstractTableModel):
         row, f = index.row(), self.field_at(index.column())
         if f is None:
             return row + 1 if role == Qt.ItemDataRole.DisplayRole else None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == Qt.ItemDataRole.EditRole:
             value = self.rows[row].get(f.name)
             return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.rows[row].get(f.name)
+            return "" if value is None else display(f, value)
         issue = self.issues.get((row, f.name))
         if issue and role == Qt.ItemDataRole.BackgroundRole:
             return ERROR_BG if issue[1] else WARNING_BG
