@@ -27,13 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100 and 10,000 rows only")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    from bench import signing, window
+    from bench import editor, signing, window
 
     sizes = (100, 10_000) if args.quick else (100, 10_000, 100_000)
     print(f"Machine: {machine()}")
     print()
     print("Start-up (offscreen Qt platform)")
     print(window.table(args.repeat))
+    print()
+    print("Editing (offscreen Qt platform)")
+    print(editor.table())
     print()
     print("Signing (whole processes, median of", args.repeat, "runs; 100,000 rows: one run)")
     print(signing.table(signing.run(sizes, args.repeat)))
