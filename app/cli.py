@@ -253,9 +253,11 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def _output_paths(drafts: list[str], output: str) -> list[Path]:
     if len(drafts) == 1:
         return [Path(output)]
+    from forms.filenames import safe_name
+
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    names = [Path(d).stem for d in drafts]
+    names = [safe_name(Path(d).stem, "dossier") for d in drafts]
     return [folder / (f"{n}.xml" if names.count(n) == 1 else f"{n}-{i}.xml") for i, n in enumerate(names, 1)]
 
 
@@ -394,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Khai hồ sơ BHXH điện tử / Vietnam Social Security e-filing.",
     )
     parser.add_argument("--version", action="version", version=f"bhxh-desk {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="tự kiểm tra bản cài đặt / check this installation (headless)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
@@ -487,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         from signing.token.helper import main as helper_main
 
         return helper_main()
+    if argv[:1] == ["--selftest"]:
+        from app.selftest import run
+
+        return run()
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:

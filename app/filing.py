@@ -72,7 +72,9 @@ class Filing:
 
         try:
             info = verify_file(document, "Cky")
-            certs.build_chain(info.certificate, [], self.gateway_trust, info.signing_time or datetime.now(UTC))
+            anchors = [c for c in self.gateway_trust if c.issuer == c.subject]
+            intermediates = [c for c in self.gateway_trust if c.issuer != c.subject]
+            certs.build_chain(info.certificate, intermediates, anchors, info.signing_time or datetime.now(UTC))
             signed = info.signed
             if signed.findtext("SoHoSo") != sub.so_ho_so or signed.findtext("DigestHoSo") != sub.digest:
                 raise GatewayError("gw.result_unverified", so_ho_so=sub.so_ho_so, reason="it names another dossier")

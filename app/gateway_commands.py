@@ -94,6 +94,16 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
           "(sandbox gateway, nothing reaches BHXH).", file=sys.stderr, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if args.exit_with_parent:
+        # Started by the window: never outlive it, even when it is killed.
+        parent = os.getppid()
+
+        def watch() -> None:
+            while not stop.wait(1.0):
+                if os.getppid() != parent:
+                    stop.set()
+
+        threading.Thread(target=watch, daemon=True).start()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
     try:
@@ -415,6 +425,7 @@ def add_parsers(add) -> None:
     p.add_argument("--lose-reply-rate", type=float, default=0.0, metavar="P",
                    help="share of uploads stored, then the reply lost")
     p.add_argument("--fault-seed", type=int)
+    p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="sandbox_action", metavar="ACTION")
     q = sub.add_parser("add-unit", help="thêm tài khoản / add an account")
     q.add_argument("code")

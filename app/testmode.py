@@ -95,7 +95,7 @@ class EmbeddedSandbox:
             return self.url
         self.proc = subprocess.Popen(
             _command("sandbox", "--data", str(self.data), "--port", str(self.port), "--processing-after", "3",
-                     "--result-after", "8"),
+                     "--result-after", "8", "--exit-with-parent"),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env())
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line:

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the Linux one-folder bundle: dist/bhxh-desk/bhxh-desk. One command, after the set-up command
+# (bash installer/bootstrap.sh app or test), which made .venv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py="${PYTHON:-.venv/bin/python}"
+[ -x "$py" ] || { echo "run bash installer/bootstrap.sh app first" >&2; exit 2; }
+bin="$(dirname "$py")"
+"$py" -m pip install -q --disable-pip-version-check "pyinstaller>=6.5" "PySide6-Essentials>=6.6"
+for ts in resources/translations/*.ts; do
+  "$bin/pyside6-lrelease" -silent "$ts" -qm "${ts%.ts}.qm"
+done
+dist="${DIST:-dist}"
+"$py" -m PyInstaller --noconfirm --clean --log-level WARN --distpath "$dist" --workpath "${WORK:-build/pyinstaller}" \
+  installer/bhxh-desk.spec
+echo "built: $dist/bhxh-desk/bhxh-desk  (try: $dist/bhxh-desk/bhxh-desk --selftest)"
