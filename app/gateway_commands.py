@@ -335,28 +335,17 @@ def cmd_export_signed(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- OTP
 
 def cmd_otp_request(args: argparse.Namespace) -> int:
-    from datetime import date
-
-    from app.store.outbox import Outbox
-    from forms.catalog import load_catalog
+    from app import otp_flow
     from forms.draft import read_draft
-    from forms.xmlbuild import build_unsigned
-    from signing.otp import unsigned_digest
 
     draft = read_draft(args.draft)
-    procedure = load_catalog().procedure(draft.procedure)
-    if procedure is None or procedure.filer != "person":
-        raise BhxhError("otp.not_person", procedure=draft.procedure)
-    today = date.today()
-    digest = unsigned_digest(build_unsigned(draft, created=today))
+    otp_flow.require_person(draft)
     args.unit = args.unit or draft.unit.code
-    with _client(args) as client:
-        challenge = client.request_otp(draft.unit.code, digest)
-    with _store() as store:
-        Outbox(store).remember_otp_request(draft.unit.code, digest, challenge.request_id, today.isoformat())
+    with _client(args) as client, _store() as store:
+        challenge = otp_flow.request_code(store, client, draft)
     if args.json:
         _print_json({"request_id": challenge.request_id, "expires_at": challenge.expires_at,
-                     "sent_to": challenge.sent_to, "digest": digest})
+                     "sent_to": challenge.sent_to})
     else:
         print(f"Đã gửi mã xác thực tới {challenge.sent_to}; hết hạn {challenge.expires_at}. "
               f"Ký bằng: bhxh-desk sign {args.draft} --otp MÃ -o BHXHDienTu.xml")
@@ -365,32 +354,15 @@ def cmd_otp_request(args: argparse.Namespace) -> int:
 
 def sign_with_otp(args: argparse.Namespace) -> int:
     """``bhxh-desk sign DRAFT --otp CODE -o OUT``: the code goes into CKy_Dvi in place of a signature."""
-    from datetime import date
-
+    from app import otp_flow
     from app.cli import _write_output
-    from app.store.outbox import Outbox
     from forms.draft import read_draft
-    from forms.xmlbuild import build_unsigned
-    from signing import otp
 
     if len(args.drafts) != 1:
         raise BhxhError("cli.usage", reason="--otp signs one draft")
     draft = read_draft(args.drafts[0])
-    from forms.catalog import load_catalog
-
-    procedure = load_catalog().procedure(draft.procedure)
-    if procedure is None or procedure.filer != "person":
-        raise BhxhError("otp.not_person", procedure=draft.procedure)
     with _store() as store:
-        requests = Outbox(store).otp_requests(draft.unit.code)
-    if not requests:
-        raise BhxhError("otp.no_request")
-    digest, request_id, made_on = requests[0]
-    unsigned = build_unsigned(draft, created=date.fromisoformat(made_on))
-    if otp.unsigned_digest(unsigned) != digest:
-        raise BhxhError("otp.draft_changed")
-    data = otp.attach(unsigned, otp.OtpAttachment(ma_so_bhxh=draft.unit.code, request_id=request_id,
-                                                  code=args.otp.strip()))
+        data = otp_flow.confirm(store, draft, args.otp)
     _write_output(Path(args.output), data)
     print(args.output)
     return EXIT_OK

@@ -7,7 +7,6 @@ put into the dossier in place of a signature (``signing.otp``) and the dossier b
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -23,7 +22,6 @@ class OtpDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Mã xác thực giao dịch (OTP)"))
         self.runner, self.window, self.draft_id = runner, window, draft_id
-        self.request_date: date | None = None
         self.status = QLabel(tr("Bấm Gửi mã: cơ quan BHXH gửi mã 6 chữ số qua SMS tới số điện thoại đã đăng ký."))
         self.status.setObjectName("otp-status")
         self.status.setWordWrap(True)
@@ -58,19 +56,15 @@ class OtpDialog(QDialog):
         self.resize(640, 200)
 
     def request(self) -> None:
-        from app.store.outbox import Outbox
-        from forms.xmlbuild import build_unsigned
-        from signing.otp import unsigned_digest
+        from app import otp_flow
+        from forms.errors import BhxhError
 
         draft = self.window.store.load_draft(self.draft_id)
-        today = date.today()
         try:
             client, _ = self.window._client()
             password = self.window._password(draft.unit.code)
-        except Exception as exc:
-            from forms.errors import BhxhError
-
-            self.status.setText(exc.message(self.window.lang) if isinstance(exc, BhxhError) else str(exc))
+        except BhxhError as exc:
+            self.status.setText(exc.message(self.window.lang))
             return
         test_mode = self.window.test_mode
         store_path = self.window.store.path
@@ -78,13 +72,10 @@ class OtpDialog(QDialog):
         def work(progress):
             from app.store import Store
 
-            digest = unsigned_digest(build_unsigned(draft, created=today))
-            with client:
+            with client, Store(store_path) as store:
                 client.login(draft.unit.code, password)
-                challenge = client.request_otp(draft.unit.code, digest)
+                challenge = otp_flow.request_code(store, client, draft)
                 sms = client.sandbox_sms(draft.unit.code)[-1] if test_mode else ""
-            with Store(store_path) as store:
-                Outbox(store).remember_otp_request(draft.unit.code, digest, challenge.request_id, today.isoformat())
             return challenge, sms
 
         self.send.setEnabled(False)
@@ -107,28 +98,16 @@ class OtpDialog(QDialog):
         self.send.setEnabled(True)
 
     def attach(self) -> None:
-        from app.store.outbox import Outbox
+        from app import otp_flow
         from forms.errors import BhxhError
-        from forms.xmlbuild import build_unsigned
-        from signing import otp
 
         code = self.code.text().strip()
         if not re.fullmatch(r"[0-9]{6}", code):
             self.status.setText(BhxhError("otp.format").message(self.window.lang))
             return
         store = self.window.store
-        draft = store.load_draft(self.draft_id)
         try:
-            requests = Outbox(store).otp_requests(draft.unit.code)
-            if not requests:
-                raise BhxhError("otp.no_request")
-            digest, request_id, made_on = requests[0]
-            unsigned = build_unsigned(draft, created=date.fromisoformat(made_on))
-            if otp.unsigned_digest(unsigned) != digest:
-                raise BhxhError("otp.draft_changed")
-            data = otp.attach(unsigned, otp.OtpAttachment(ma_so_bhxh=draft.unit.code, request_id=request_id,
-                                                          code=code))
-            store.set_signed(self.draft_id, data, "OTP")
+            store.set_signed(self.draft_id, otp_flow.confirm(store, store.load_draft(self.draft_id), code), "OTP")
         except BhxhError as exc:
             self.status.setText(exc.message(self.window.lang))
             return

@@ -1,0 +1,48 @@
+"""An individual's dossier confirmed with the SMS code, with no Qt in it: the CLI and the window both use it.
+
+``request_code`` asks the gateway for a code bound to the dossier as it is now and remembers the request
+in the store; ``confirm`` rebuilds the same unsigned envelope (same date), checks that nothing changed
+since, and puts the code in place of the signature.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.store import Store
+from app.store.outbox import Outbox
+from forms.catalog import load_catalog
+from forms.draft import Draft
+from forms.errors import BhxhError
+from forms.xmlbuild import build_unsigned
+from signing import otp
+
+
+def require_person(draft: Draft) -> None:
+    procedure = load_catalog().procedure(draft.procedure)
+    if procedure is None or procedure.filer != "person":
+        raise BhxhError("otp.not_person", procedure=draft.procedure)
+
+
+def request_code(store: Store, client, draft: Draft, *, today: date | None = None):
+    """Ask for a code; returns the gateway's challenge (where the SMS went, when it expires)."""
+    require_person(draft)
+    today = today or date.today()
+    digest = otp.unsigned_digest(build_unsigned(draft, created=today))
+    challenge = client.request_otp(draft.unit.code, digest)
+    Outbox(store).remember_otp_request(draft.unit.code, digest, challenge.request_id, today.isoformat())
+    return challenge
+
+
+def confirm(store: Store, draft: Draft, code: str) -> bytes:
+    """The envelope with the code in ``CKy_Dvi``; refuses when no code was asked or the dossier changed."""
+    require_person(draft)
+    requests = Outbox(store).otp_requests(draft.unit.code)
+    if not requests:
+        raise BhxhError("otp.no_request")
+    digest, request_id, made_on = requests[0]
+    unsigned = build_unsigned(draft, created=date.fromisoformat(made_on))
+    if otp.unsigned_digest(unsigned) != digest:
+        raise BhxhError("otp.draft_changed")
+    return otp.attach(unsigned, otp.OtpAttachment(ma_so_bhxh=draft.unit.code, request_id=request_id,
+                                                  code=code.strip()))
