@@ -38,6 +38,7 @@ class Row:
     xmlsec: Run
     ours_xml: Run
     ours_draft: Run
+    verify: Run
 
 
 def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> list[Row]:
@@ -77,7 +78,9 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
                                    str(work / "x.xml"), str(template)], reps, env)
             r_xml = median_run([*app, "sign", str(unsigned), "-o", str(work / "s.xml"), *sign], reps, env)
             r_draft = median_run([*app, "sign", str(draft), "-o", str(work / "s.xml"), *sign], reps, env)
-            out.append(Row(n, unsigned.stat().st_size / 1e6, r_xmlsec, r_xml, r_draft))
+            r_verify = median_run([*app, "verify", str(work / "s.xml"), "--trust", str(root), "--trust", str(inter)],
+                                  reps, env)
+            out.append(Row(n, unsigned.stat().st_size / 1e6, r_xmlsec, r_xml, r_draft, r_verify))
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -86,14 +89,15 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
 def table(rows: list[Row]) -> str:
     lines = [
         "| D02-TS rows | file MB | xmlsec1 --sign s | bhxh-desk sign XML s | ratio | bhxh-desk sign draft s | ratio "
-        "| peak MB xmlsec1 / XML / draft |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| peak MB xmlsec1 / XML / draft | verify s (peak MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.rows:,} | {r.size_mb:.1f} | {r.xmlsec.seconds:.3f} | {r.ours_xml.seconds:.3f} | "
             f"{r.ours_xml.seconds / r.xmlsec.seconds:.2f} | {r.ours_draft.seconds:.3f} | "
             f"{r.ours_draft.seconds / r.xmlsec.seconds:.2f} | "
-            f"{r.xmlsec.peak_mb:.0f} / {r.ours_xml.peak_mb:.0f} / {r.ours_draft.peak_mb:.0f} |"
+            f"{r.xmlsec.peak_mb:.0f} / {r.ours_xml.peak_mb:.0f} / {r.ours_draft.peak_mb:.0f} | "
+            f"{r.verify.seconds:.3f} ({r.verify.peak_mb:.0f}) |"
         )
     return "\n".join(lines)

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100 and 10,000 rows only")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    from bench import editor, signing, window
+    from bench import batch, editor, signing, window
 
     sizes = (100, 10_000) if args.quick else (100, 10_000, 100_000)
     print(f"Machine: {machine()}")
@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Signing (whole processes, median of", args.repeat, "runs; 100,000 rows: one run)")
     print(signing.table(signing.run(sizes, args.repeat)))
+    print()
+    print("Batch")
+    print(batch.table(100 if args.quick else 500))
     return 0
 
 
