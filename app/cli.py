@@ -172,6 +172,42 @@ def cmd_drafts_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- Excel
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft, write_draft
+    from forms.excel import import_sheet
+
+    lang = _lang(args)
+    result = import_sheet(Path(args.file), args.form)
+    for note in result.converted:
+        print(note.message(lang), file=sys.stderr)
+    for note in result.refused:
+        print(note.message(lang), file=sys.stderr)
+    if result.refused:
+        print(BhxhError("excel.import_refused", count=len(result.refused)).message(lang), file=sys.stderr)
+        return EXIT_INVALID
+    if args.into:
+        draft = read_draft(args.into)
+        draft.forms.setdefault(args.form, []).extend(result.rows)
+        write_draft(draft, args.into)
+        print(f"{len(result.rows)} → {args.into} ({args.form})")
+    else:
+        _print_json({args.form: result.rows})
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft
+    from forms.excel import export
+
+    draft = read_draft(args.draft)
+    codes = args.form or [c for c in draft.forms if draft.forms[c]]
+    export({code: draft.rows(code) for code in codes}, Path(args.output))
+    print(args.output)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- the window
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -462,6 +498,16 @@ def build_parser() -> argparse.ArgumentParser:
     gateway_commands.add_parsers(add)
 
     add("gui", cmd_gui, "Mở chương trình (cửa sổ) / open the desktop window")
+
+    p = add("import", cmd_import, "Nhập danh sách từ Excel / import a list from Excel")
+    p.add_argument("file", metavar="FILE.xlsx")
+    p.add_argument("--form", required=True, metavar="CODE")
+    p.add_argument("--into", metavar="DRAFT", help="thêm vào tệp nháp / append to this draft file")
+
+    p = add("export", cmd_export, "Xuất danh sách ra Excel / export lists to Excel")
+    p.add_argument("draft")
+    p.add_argument("--form", action="append", metavar="CODE")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
 
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))

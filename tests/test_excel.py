@@ -1,0 +1,126 @@
+"""Excel in and out (forms.excel, bhxh-desk import|export), with what Excel and legacy fonts do to data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+
+from forms.excel import ExcelError, export, import_sheet
+from forms.legacy_text import convert, detect, from_tcvn3, from_vni
+from tests.conftest import EXAMPLE, ROOT, example_dict
+
+
+def sheet(path, header, rows, fonts=None):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "D02-TS"
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    for (row, col), font in (fonts or {}).items():
+        ws.cell(row, col).font = Font(name=font)
+    wb.save(path)
+    return path
+
+
+def test_numeric_ids_serial_dates_and_tcvn3_names(tmp_path):
+    path = sheet(tmp_path / "hr.xlsx",
+                 ["Phương án", "Họ và tên", "Mã số BHXH", "Ngày sinh", "Giới tính", "Tiền lương (hoặc hệ số)",
+                  "Từ tháng", "Vùng lương tối thiểu"],
+                 [["DC", "NguyÔn V¨n An", 123456789, 34804, 1, 15000000, date(2026, 3, 1), 1],
+                  ["DC", "TrÇn ThÞ B×nh", "0079000002", "02/11/1998", 0, 9200000.0, "03/2026", "1"]],
+                 fonts={(2, 2): ".VnTime"})
+    result = import_sheet(path, "D02-TS")
+    assert not result.refused
+    first, second = result.rows
+    assert first["Masobhxh"] == "0123456789" and first["Hoten"] == "Nguyễn Văn An"
+    assert first["Ngaysinh"] == "15/04/1995" and first["tuThang"] == "03/2026" and first["tienLuong"] == "15000000"
+    assert second["Hoten"] == "Trần Thị Bình" and second["Masobhxh"] == "0079000002"
+    codes = sorted(n.code for n in result.converted)
+    assert codes == ["excel.date_serial", "excel.legacy_converted", "excel.legacy_converted", "excel.zero_restored"]
+    note = next(n for n in result.converted if n.code == "excel.zero_restored")
+    assert (note.sheet, note.row, note.column) == ("D02-TS", 2, "C") and "0123456789" in note.message("vi")
+
+
+def test_an_uncertain_id_refuses_the_whole_import(tmp_path):
+    path = sheet(tmp_path / "bad.xlsx", ["pa", "Hoten", "Masobhxh"],
+                 [["DC", "An", 123456789], ["DC", "Bình", 12345678]])
+    result = import_sheet(path, "D02-TS")
+    assert result.rows == [] and [(n.row, n.column, n.code) for n in result.refused] == [(3, "C", "excel.refused_id")]
+    assert "D02-TS!C3" in result.refused[0].message("vi")
+
+
+def test_export_then_import_round_trip(tmp_path):
+    rows = example_dict()["forms"]["D02-TS"]
+    path = tmp_path / "d02.xlsx"
+    export({"D02-TS": rows}, path)
+    ws = load_workbook(path)["D02-TS"]
+    assert ws["A2"].value == "Phương án" and ws["A3"].value == "pa"
+    back = import_sheet(path, "D02-TS")
+    assert back.rows == [{k: v for k, v in r.items()} for r in rows] and not back.converted
+
+
+def test_zip_bomb_is_refused(tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (250 * 1024 * 1024))
+    with pytest.raises(ExcelError) as info:
+        import_sheet(bomb, "D02-TS")
+    assert info.value.code == "excel.bomb"
+
+
+def test_not_an_excel_file(tmp_path):
+    junk = tmp_path / "x.xlsx"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(ExcelError) as info:
+        import_sheet(junk, "D02-TS")
+    assert info.value.code == "excel.unreadable" and info.value.message("vi")
+
+
+@pytest.mark.parametrize(("legacy", "unicode"), [
+    ("B¶o Th¾ng", "Bảo Thắng"), ("M\xadêng Kh\xad¬ng", "Mường Khương"), ("§ç V¨n H¶i", "Đỗ Văn Hải"),
+    ("NguyÔn ThÞ Lan", "Nguyễn Thị Lan"),
+])
+def test_tcvn3(legacy, unicode):
+    assert detect(legacy) == "TCVN3" and from_tcvn3(legacy) == unicode
+
+
+@pytest.mark.parametrize(("legacy", "unicode"), [
+    ("Xin chaøo caùc baïn", "Xin chào các bạn"), ("Nguyeãn Thò Ñaøo", "Nguyễn Thị Đào"),
+    ("Tröông Vaên Ñöùc", "Trương Văn Đức"),
+])
+def test_vni(legacy, unicode):
+    assert detect(legacy) == "VNI" and from_vni(legacy) == unicode
+
+
+def test_unicode_and_ascii_are_left_alone():
+    assert convert("Nguyễn Văn A") is None and convert("Nguyen Van A") is None
+    assert convert("nguyÔn v¨n an", ".VnTimeH").text == "NGUYỄN VĂN AN"      # the capitals font
+
+
+def test_cli_import_into_a_draft_and_export(tmp_path):
+    draft = tmp_path / "draft.json"
+    d = example_dict()
+    d["forms"]["D02-TS"] = []
+    draft.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    xlsx = sheet(tmp_path / "hr.xlsx", ["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang",
+                                        "maVungSS"],
+                 [["DC", "NguyÔn V¨n An", 123456789, 34804, 1, 15000000, "03/2026", 1]], fonts={(2, 2): ".VnTime"})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "app", "import", str(xlsx), "--form", "D02-TS", "--into", str(draft)],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "bảng mã cũ" in r.stderr and "khôi phục" in r.stderr
+    assert subprocess.run([sys.executable, "-m", "app", "validate", str(draft)], env=env, cwd=ROOT).returncode == 0
+    out = tmp_path / "out.xlsx"
+    r = subprocess.run([sys.executable, "-m", "app", "export", str(EXAMPLE), "--form", "D02-TS", "-o", str(out)],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0 and load_workbook(out)["D02-TS"].max_row == 3 + 6
