@@ -208,6 +208,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_print(args: argparse.Namespace) -> int:
+    from forms.draft import read_draft
+    from forms.printing import render
+
+    pages = render(read_draft(args.draft), Path(args.output), forms=args.form, place=args.place or "")
+    print(f"{args.output} ({pages} trang)")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- the window
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -503,6 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--form", required=True, metavar="CODE")
     p.add_argument("--into", metavar="DRAFT", help="thêm vào tệp nháp / append to this draft file")
+
+    p = add("print", cmd_print, "In biểu mẫu ra PDF / print the forms to PDF")
+    p.add_argument("draft")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--form", action="append", metavar="CODE")
+    p.add_argument("--place", help="nơi lập, ví dụ TP. Hồ Chí Minh / place written before the date")
 
     p = add("export", cmd_export, "Xuất danh sách ra Excel / export lists to Excel")
     p.add_argument("draft")

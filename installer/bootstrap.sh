@@ -20,7 +20,7 @@ qt_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-
 case "$mode" in
   app)  pkgs="$common_pkgs $qt_pkgs libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
 libxcb-randr0 libxcb-render-util0 libxcb-image0 gnome-keyring"; extras="gui" ;;
-  test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb"; extras="test" ;;
+  test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb poppler-utils"; extras="test" ;;
   *) echo "usage: bash installer/bootstrap.sh app|test" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,74 @@
+"""Printable forms (forms.printing, bhxh-desk print) and contribution totals (forms.contributions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+
+from forms.contributions import rate_set, totals
+from forms.draft import draft_from_dict
+from forms.fieldtypes import Period, Salary
+from forms.printing import render
+from tests.conftest import EXAMPLE, ROOT, minimal_dict
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def text_pages(pdf) -> list[str]:
+    assert PDFTOTEXT, "pdftotext is installed by the test bootstrap (poppler-utils)"
+    out = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [p for p in out.split("\f") if p.strip()]
+
+
+def test_a_thousand_rows_print_with_the_header_on_every_page(tmp_path):
+    d = minimal_dict()
+    base = d["forms"]["D02-TS"][0]
+    d["forms"]["D02-TS"] = [dict(base, Hoten=f"Nguyễn Văn Thứ {i:04d}", Masobhxh=f"{i:010d}") for i in range(1000)]
+    pdf = tmp_path / "d02.pdf"
+    pages = render(draft_from_dict(d), pdf)
+    texts = text_pages(pdf)
+    assert pages == len(texts) > 10
+    everything = "\n".join(texts)
+    assert all(f"{i:010d}" in everything for i in range(1000))          # every row, by its unique mã số
+    assert "Nguyễn Văn Thứ 0999" in everything
+    for page in texts:
+        assert "Họ và tên" in page and re.search(r"Trang \d+", page)
+    assert "DANH SÁCH LAO ĐỘNG THAM GIA" in texts[0] and "Thủ trưởng đơn vị" in texts[-1]
+    assert "Tổng cộng: 1000 dòng" in re.sub(r"\s+", " ", texts[-1])
+
+
+def test_print_command_and_vietnamese_text(tmp_path):
+    out = tmp_path / "hs.pdf"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "app", "print", str(EXAMPLE), "-o", str(out), "--place",
+                        "TP. Hồ Chí Minh"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    everything = " ".join(text_pages(out))
+    for expected in ("Trần Văn Minh", "Đỗ Minh Châu", "8.500.000", "Mẫu D02-LT", "TP. Hồ Chí Minh",
+                     "Nguyễn Thị Lan", "DANH MỤC HỒ SƠ KÈM THEO"):
+        assert expected in everything, expected
+
+
+def test_contributions_for_the_period():
+    rs = rate_set(Period(2026, 3).first_day)
+    assert sum(rs.employee.values()) == Decimal("10.5") and sum(rs.employer.values()) == Decimal("21.5")
+    t = totals([{"tienLuong": Salary(amount=10_000_000)}, {"tienLuong": Salary(amount=100_000_000)},
+                {"tienLuong": Salary(coefficient=Decimal("2.34"))}, {"tienLuong": None}], Period(2026, 3))
+    ceiling = 20 * 2_340_000
+    assert t.rows == 3 and t.basis == 10_000_000 + ceiling + int(Decimal("2.34") * 2_340_000)
+    assert t.employee["BHXH"] == round(t.basis * 0.08) and t.employer_total == pytest.approx(t.basis * 0.215, abs=3)
+
+
+def test_print_refuses_nothing_it_cannot_show(tmp_path):
+    d = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    d["forms"]["D02-TS"][0]["tienLuong"] = "abc"          # an invalid value still prints as typed
+    pdf = tmp_path / "x.pdf"
+    render(draft_from_dict(d), pdf, forms=["D02-TS"])
+    assert "abc" in " ".join(text_pages(pdf))
