@@ -345,3 +345,33 @@ def test_per_person_form_is_a_generated_form_with_help(offline, qtbot):
     assert window.store.load_draft(editor.draft_id).forms["TK1-TS"][0]["HoTen"] == "Nguyễn Văn An"
     member = tab.panel.findChild(QPushButton)
     assert member is not None
+
+
+def test_import_excel_into_the_open_form_is_one_undo_step(offline, qtbot, tmp_path):
+    from openpyxl import Workbook
+
+    window = offline
+    editor = window.open_draft(_new_600(window))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang", "maVungSS"])
+    for i in range(3):
+        ws.append(["DC", "NguyÔn V¨n An", 790000000 + i, 34804, 1, 15000000, "03/2026", 1])
+    path = tmp_path / "hr.xlsx"
+    wb.save(path)
+    window.runner.synchronous = True
+    window.import_excel(str(path))
+    rows = window.store.load_draft(editor.draft_id).forms["D02-TS"]
+    assert len(rows) == 3 and rows[0]["Hoten"] == "Nguyễn Văn An" and rows[0]["Masobhxh"] == "0790000000"
+    assert "khôi phục" in window.last_import_report and "bảng mã cũ" in window.last_import_report
+    editor.undo.undo()
+    assert window.store.load_draft(editor.draft_id).forms.get("D02-TS", []) == []
+
+
+def test_print_from_the_window(offline, tmp_path):
+    window = offline
+    window.open_draft(_new_600(window)).add_row("D02-TS", 0)
+    window.runner.synchronous = True
+    out = tmp_path / "hs.pdf"
+    window.print_pdf(str(out))
+    assert out.read_bytes().startswith(b"%PDF")

@@ -185,6 +185,23 @@ class Store:
                       (draft_id, form, index, _dump(row)))
             return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
 
+    def append_rows(self, draft_id: int, form: str, rows: list[Row]) -> int:
+        """Append many rows in one transaction (an Excel import); returns the new revision."""
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, None)
+            start = c.execute("SELECT count(*) FROM draft_rows WHERE draft_id = ? AND form = ?",
+                              (draft_id, form)).fetchone()[0]
+            c.executemany("INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
+                          ((draft_id, form, start + i, _dump(r)) for i, r in enumerate(rows)))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
+    def truncate_rows(self, draft_id: int, form: str, keep: int) -> int:
+        """Keep the first ``keep`` rows of a form (undoing an append); returns the new revision."""
+        with self._tx() as c:
+            self._begin_edit(c, draft_id, None)
+            c.execute("DELETE FROM draft_rows WHERE draft_id = ? AND form = ? AND seq >= ?", (draft_id, form, keep))
+            return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
+
     def delete_row(self, draft_id: int, form: str, index: int, *, expected_revision: int | None = None) -> int:
         with self._tx() as c:
             self._begin_edit(c, draft_id, expected_revision)

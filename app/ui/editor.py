@@ -98,6 +98,31 @@ class EditRow(QUndoCommand):
         self.editor.apply_row(self.form, self.row, copy.deepcopy(self.old))
 
 
+class AppendRows(QUndoCommand):
+    """Rows from an Excel import: one step to undo, however many rows."""
+
+    def __init__(self, editor: DossierEditor, form: str, rows: list[dict[str, Any]]) -> None:
+        super().__init__(tr("Nhập từ Excel"))
+        self.editor, self.form, self.rows = editor, form, rows
+        self.start = len(editor.draft.rows(form))
+
+    def redo(self) -> None:
+        model = self.editor.form_tabs[self.form].model
+        model.beginInsertRows(QModelIndex(), self.start, self.start + len(self.rows) - 1)
+        model.rows.extend(copy.deepcopy(self.rows))
+        model.endInsertRows()
+        self.editor.store.append_rows(self.editor.draft_id, self.form, self.rows)
+        self.editor._changed()
+
+    def undo(self) -> None:
+        model = self.editor.form_tabs[self.form].model
+        model.beginRemoveRows(QModelIndex(), self.start, len(model.rows) - 1)
+        del model.rows[self.start:]
+        model.endRemoveRows()
+        self.editor.store.truncate_rows(self.editor.draft_id, self.form, self.start)
+        self.editor._changed()
+
+
 class FormPanel(QScrollArea):
     """The selected row as a generated form: every field with its help, nested groups and tables included."""
 
@@ -297,6 +322,14 @@ class DossierEditor(QWidget):
         tab.model.put(row, name, text)
         self.store.set_row(self.draft_id, form, row, self.draft.rows(form)[row])
         self._changed()
+
+    def append_rows(self, form: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.undo.push(AppendRows(self, form, rows))
+
+    def current_form(self) -> str:
+        tab = self.tabs.currentWidget()
+        return tab.form.code if isinstance(tab, FormTab) else next(iter(self.form_tabs))
 
     def add_row(self, form: str, row: int) -> None:
         self.undo.push(InsertRow(self, form, max(0, row), {}))

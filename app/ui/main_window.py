@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -183,6 +185,10 @@ class MainWindow(QMainWindow):
         self._action(bar, tr("Nộp hồ sơ"), self.submit_selected, "submit")
         self._action(bar, tr("Đồng bộ"), self.sync, "sync")
         self._action(bar, tr("Xem biên nhận, kết quả"), self.show_result, "result")
+        bar.addSeparator()
+        self._action(bar, tr("Nhập Excel…"), self.import_excel, "import-excel")
+        self._action(bar, tr("Xuất Excel…"), self.export_excel, "export-excel")
+        self._action(bar, tr("In / Lưu PDF…"), self.print_pdf, "print")
         bar.addSeparator()
         self._action(bar, tr("Cài đặt"), self.open_settings, "settings")
         self._action(bar, "English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language")
@@ -466,6 +472,66 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.poll.stop()
         super().closeEvent(event)
+
+    # ---------------------------------------------------------------- Excel and printing
+
+    def import_excel(self, path: str | None = None) -> None:
+        """Rows from an Excel sheet into the open form: every repair is shown, nothing half-applied."""
+        editor = self.current_editor()
+        if editor is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, tr("Nhập Excel"), "", "Excel (*.xlsx)")
+            if not path:
+                return
+        form = editor.current_form()
+        from forms.excel import import_sheet
+
+        def done(result) -> None:
+            lines = [n.message(self.lang) for n in result.refused + result.converted]
+            if result.refused:
+                lines.insert(0, BhxhError("excel.import_refused", count=len(result.refused)).message(self.lang))
+            else:
+                editor.append_rows(form, result.rows)
+                lines.insert(0, tr("Đã nhập {0} dòng vào {1}.").format(len(result.rows), form))
+            self.last_import_report = "\n".join(lines)
+            self.statusBar().showMessage(lines[0], 15000)
+            if len(lines) > 1 and not self.runner.synchronous:
+                DocumentDialog(tr("Kết quả nhập Excel"), self.last_import_report, None, "", self).show()
+
+        self.runner.start(lambda progress: import_sheet(Path(path), form), on_done=done, on_error=self.message)
+
+    def export_excel(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, tr("Xuất Excel"), "hoso.xlsx", "Excel (*.xlsx)")
+        if not path:
+            return
+        from forms.excel import export
+
+        rows = {code: editor.draft.rows(code) for code in editor.form_tabs
+                if self.catalog.form(code).kind == "list" and editor.draft.rows(code)}
+        self.runner.start(lambda progress: export(rows, Path(path)),
+                          on_done=lambda *_: self.statusBar().showMessage(path, 10000), on_error=self.message)
+
+    def print_pdf(self, path: str | None = None) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
+            return
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, tr("Lưu PDF"), "hoso.pdf", "PDF (*.pdf)")
+            if not path:
+                return
+        from forms.printing import render
+
+        draft = self.store.load_draft(editor.draft_id)
+        self.runner.start(lambda progress: render(draft, Path(path)),
+                          on_done=lambda pages: self.statusBar().showMessage(
+                              tr("Đã lưu {0} ({1} trang)").format(path, pages), 15000),
+                          on_error=self.message)
 
     # ---------------------------------------------------------------- settings and language
 

@@ -16,13 +16,13 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="41"/>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Đơn vị</source>
         <translation>Unit</translation>
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="79"/>
-        <location filename="../../app/ui/main_window.py" line="175"/>
+        <location filename="../../app/ui/main_window.py" line="177"/>
         <source>Hồ sơ mới</source>
         <translation>New dossier</translation>
     </message>
@@ -33,7 +33,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="88"/>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Thủ tục</source>
         <translation>Procedure</translation>
     </message>
@@ -44,7 +44,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="100"/>
-        <location filename="../../app/ui/main_window.py" line="187"/>
+        <location filename="../../app/ui/main_window.py" line="193"/>
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -55,7 +55,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="148"/>
-        <location filename="../../app/ui/otp_dialog.py" line="46"/>
+        <location filename="../../app/ui/otp_dialog.py" line="44"/>
         <location filename="../../app/ui/signing_dialog.py" line="174"/>
         <source>Đóng</source>
         <translation>Close</translation>
@@ -66,247 +66,303 @@
         <translation>Save file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="46"/>
+        <location filename="../../app/ui/editor.py" line="52"/>
         <source>Sửa ô {0}</source>
         <translation>Edit cell {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="58"/>
+        <location filename="../../app/ui/editor.py" line="64"/>
         <source>Thêm dòng</source>
         <translation>Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="70"/>
+        <location filename="../../app/ui/editor.py" line="76"/>
         <source>Xóa dòng</source>
         <translation>Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="85"/>
+        <location filename="../../app/ui/editor.py" line="91"/>
         <source>Sửa phụ lục</source>
         <translation>Edit appendix</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="135"/>
+        <location filename="../../app/ui/editor.py" line="105"/>
+        <source>Nhập từ Excel</source>
+        <translation>Import from Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="170"/>
         <source>Thêm thành viên</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="173"/>
+        <location filename="../../app/ui/editor.py" line="208"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="173"/>
+        <location filename="../../app/ui/editor.py" line="208"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="181"/>
+        <location filename="../../app/ui/editor.py" line="216"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="212"/>
+        <location filename="../../app/ui/editor.py" line="247"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="252"/>
+        <location filename="../../app/ui/editor.py" line="287"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Kỳ</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Trạng thái</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Số hồ sơ</source>
         <translation>Dossier no.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="49"/>
+        <location filename="../../app/ui/main_window.py" line="51"/>
         <source>Số dòng</source>
         <translation>Rows</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="50"/>
+        <location filename="../../app/ui/main_window.py" line="52"/>
         <source>Cập nhật</source>
         <translation>Updated</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="90"/>
+        <location filename="../../app/ui/main_window.py" line="92"/>
         <source> — CHẾ ĐỘ THỬ NGHIỆM</source>
         <translation> — TEST MODE</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="99"/>
+        <location filename="../../app/ui/main_window.py" line="101"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — đang khởi động cổng tiếp nhận thử nghiệm…</source>
         <translation>TEST MODE — starting the sandbox gateway…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="102"/>
+        <location filename="../../app/ui/main_window.py" line="104"/>
         <source>Tìm đơn vị (mã, tên, MST)</source>
         <translation>Find a unit (code, name, tax code)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="109"/>
+        <location filename="../../app/ui/main_window.py" line="111"/>
         <source>&lt;b&gt;Đơn vị / khách hàng&lt;/b&gt;</source>
         <translation>&lt;b&gt;Units / clients&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="114"/>
+        <location filename="../../app/ui/main_window.py" line="116"/>
         <source>Mọi trạng thái</source>
         <translation>All states</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="131"/>
+        <location filename="../../app/ui/main_window.py" line="133"/>
         <source>&lt;b&gt;Hồ sơ&lt;/b&gt;</source>
         <translation>&lt;b&gt;Dossiers&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="171"/>
+        <location filename="../../app/ui/main_window.py" line="173"/>
         <source>Thao tác</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="174"/>
+        <location filename="../../app/ui/main_window.py" line="176"/>
         <source>Đơn vị mới</source>
         <translation>New unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="176"/>
+        <location filename="../../app/ui/main_window.py" line="178"/>
         <source>Hoàn tác</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="178"/>
+        <location filename="../../app/ui/main_window.py" line="180"/>
         <source>Làm lại</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="181"/>
+        <location filename="../../app/ui/main_window.py" line="183"/>
         <source>Ký số…</source>
         <translation>Sign…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="182"/>
+        <location filename="../../app/ui/main_window.py" line="184"/>
         <source>Mã xác thực…</source>
         <translation>Transaction code…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="183"/>
+        <location filename="../../app/ui/main_window.py" line="185"/>
         <source>Nộp hồ sơ</source>
         <translation>Submit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="184"/>
+        <location filename="../../app/ui/main_window.py" line="186"/>
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="185"/>
+        <location filename="../../app/ui/main_window.py" line="187"/>
         <source>Xem biên nhận, kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="204"/>
+        <location filename="../../app/ui/main_window.py" line="189"/>
+        <source>Nhập Excel…</source>
+        <translation>Import Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="190"/>
+        <source>Xuất Excel…</source>
+        <translation>Export Excel…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="191"/>
+        <source>In / Lưu PDF…</source>
+        <translation>Print / Save PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="210"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
         <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="215"/>
+        <location filename="../../app/ui/main_window.py" line="221"/>
         <source>Tất cả đơn vị</source>
         <translation>All units</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="242"/>
+        <location filename="../../app/ui/main_window.py" line="248"/>
         <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
         <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="263"/>
+        <location filename="../../app/ui/main_window.py" line="269"/>
         <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
         <translation>Choose or create a unit first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="337"/>
+        <location filename="../../app/ui/main_window.py" line="343"/>
         <source>Chọn các hồ sơ hợp lệ cần ký.</source>
         <translation>Select the valid dossiers to sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="339"/>
+        <location filename="../../app/ui/main_window.py" line="345"/>
         <source>PIN thử nghiệm: {0}</source>
         <translation>Test PIN: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="354"/>
+        <location filename="../../app/ui/main_window.py" line="360"/>
         <source>Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP.</source>
         <translation>Select one valid individual dossier to confirm with an OTP.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="378"/>
+        <location filename="../../app/ui/main_window.py" line="384"/>
         <source>Mật khẩu cổng tiếp nhận của {0}</source>
         <translation>Gateway password for {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="389"/>
+        <location filename="../../app/ui/main_window.py" line="395"/>
         <source>Chọn các hồ sơ đã ký cần nộp.</source>
         <translation>Select the signed dossiers to submit.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="411"/>
+        <location filename="../../app/ui/main_window.py" line="417"/>
         <source>Đã nộp {0}/{1} hồ sơ.</source>
         <translation>Submitted {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="416"/>
+        <location filename="../../app/ui/main_window.py" line="422"/>
         <source>Đang nộp hồ sơ…</source>
         <translation>Submitting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="452"/>
+        <location filename="../../app/ui/main_window.py" line="458"/>
         <source>Hồ sơ này chưa được nộp.</source>
         <translation>This dossier has not been submitted.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="456"/>
+        <location filename="../../app/ui/main_window.py" line="462"/>
         <source>Số hồ sơ: {0}</source>
         <translation>Dossier no.: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="456"/>
+        <location filename="../../app/ui/main_window.py" line="462"/>
         <source>Thời điểm tiếp nhận: {0}</source>
         <translation>Received at: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="457"/>
+        <location filename="../../app/ui/main_window.py" line="463"/>
         <source>Trạng thái: {0}</source>
         <translation>State: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="461"/>
+        <location filename="../../app/ui/main_window.py" line="467"/>
         <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
         <translation>Result document (signature verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="462"/>
+        <location filename="../../app/ui/main_window.py" line="468"/>
         <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
         <translation>Result document (signature NOT verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="463"/>
+        <location filename="../../app/ui/main_window.py" line="469"/>
         <source>Biên nhận và kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="476"/>
+        <location filename="../../app/ui/main_window.py" line="482"/>
+        <location filename="../../app/ui/main_window.py" line="522"/>
+        <source>Hãy mở một hồ sơ trước.</source>
+        <translation>Open a dossier first.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="485"/>
+        <source>Nhập Excel</source>
+        <translation>Import Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="497"/>
+        <source>Đã nhập {0} dòng vào {1}.</source>
+        <translation>Imported {0} rows into {1}.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="501"/>
+        <source>Kết quả nhập Excel</source>
+        <translation>Excel import report</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="509"/>
+        <source>Xuất Excel</source>
+        <translation>Export Excel</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="525"/>
+        <source>Lưu PDF</source>
+        <translation>Save PDF</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="533"/>
+        <source>Đã lưu {0} ({1} trang)</source>
+        <translation>Saved {0} ({1} pages)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="542"/>
         <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
         <translation>Settings saved; some take effect after a restart.</translation>
     </message>
@@ -366,42 +422,42 @@
         <translation>Stopping…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="24"/>
+        <location filename="../../app/ui/otp_dialog.py" line="23"/>
         <source>Mã xác thực giao dịch (OTP)</source>
         <translation>Transaction code (OTP)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="27"/>
+        <location filename="../../app/ui/otp_dialog.py" line="25"/>
         <source>Bấm Gửi mã: cơ quan BHXH gửi mã 6 chữ số qua SMS tới số điện thoại đã đăng ký.</source>
         <translation>Press Send code: BHXH sends a 6-digit code by SMS to the registered phone.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="39"/>
+        <location filename="../../app/ui/otp_dialog.py" line="37"/>
         <source>Gửi mã</source>
         <translation>Send code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="42"/>
+        <location filename="../../app/ui/otp_dialog.py" line="40"/>
         <source>Xác nhận</source>
         <translation>Confirm</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="49"/>
+        <location filename="../../app/ui/otp_dialog.py" line="47"/>
         <source>Mã xác thực</source>
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="91"/>
+        <location filename="../../app/ui/otp_dialog.py" line="82"/>
         <source>Đang gửi yêu cầu…</source>
         <translation>Sending the request…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="96"/>
+        <location filename="../../app/ui/otp_dialog.py" line="87"/>
         <source>Đã gửi mã tới {0}; mã hết hạn lúc {1}. Nhập mã rồi bấm Xác nhận.</source>
         <translation>Code sent to {0}; it expires at {1}. Type it, then press Confirm.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="99"/>
+        <location filename="../../app/ui/otp_dialog.py" line="90"/>
         <source>Hộp thư SMS của cổng thử nghiệm: </source>
         <translation>Sandbox SMS outbox: </translation>
     </message>
