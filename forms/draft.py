@@ -8,6 +8,8 @@ kept as typed and reported by the validator, so nothing the user entered is thro
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import unicodedata
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forms.attachments import Attachment
 from forms.errors import DraftError
 
 FORMAT = "bhxh-desk/draft@1"
@@ -40,18 +43,24 @@ class Draft:
     period: str
     unit: Unit = field(default_factory=Unit)
     forms: dict[str, list[Row]] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
 
     def rows(self, form_code: str) -> list[Row]:
         return self.forms.get(form_code, [])
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": FORMAT,
             "procedure": self.procedure,
             "period": self.period,
             "unit": asdict(self.unit),
             "forms": self.forms,
         }
+        if self.attachments:         # embedded, so that one file carries the whole dossier
+            data["attachments"] = [{"name": a.name, "description": a.description,
+                                    "content_base64": base64.b64encode(a.content).decode("ascii")}
+                                   for a in self.attachments]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -99,14 +108,15 @@ def _row(value: Any, where: str) -> Row:
     return value
 
 
-def draft_from_dict(data: Any) -> Draft:
-    """Check the shape and NFC-normalise every text; values themselves are the validator's business."""
+def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
+    """Check the shape and NFC-normalise every text; values themselves are the validator's business.
+    ``base`` is the folder that attachment paths are relative to (the draft file's)."""
     data = _nfc(data)
     if not isinstance(data, dict):
         raise DraftError("draft.shape", where="/", expected="object")
     if data.get("format") != FORMAT:
         raise DraftError("draft.format", found=str(data.get("format"))[:60], expected=FORMAT)
-    unknown = set(data) - {"format", "procedure", "period", "unit", "forms"}
+    unknown = set(data) - {"format", "procedure", "period", "unit", "forms", "attachments"}
     if unknown:
         raise DraftError("draft.unknown_key", key=sorted(unknown)[0])
     procedure, period = data.get("procedure"), data.get("period", "")
@@ -131,10 +141,39 @@ def draft_from_dict(data: Any) -> Draft:
         if not isinstance(rows, list):
             raise DraftError("draft.shape", where=f"forms.{code}", expected="list")
         forms[code] = [_row(r, f"forms.{code}[{i + 1}]") for i, r in enumerate(rows)]
-    return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms)
+    attachments = [_attachment(a, i, base) for i, a in enumerate(data.get("attachments") or [], start=1)]
+    return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms, attachments=attachments)
 
 
-def loads(text: str | bytes) -> Draft:
+def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
+    """``{"name", "description", "file"}`` (a path beside the draft) or ``{..., "content_base64"}``. A file that
+    cannot be read is an error, never a silent drop."""
+    where = f"attachments[{index}]"
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+        raise DraftError("draft.shape", where=where, expected="{name, description, file | content_base64}")
+    unknown = set(value) - {"name", "description", "file", "content_base64"}
+    if unknown:
+        raise DraftError("draft.unknown_key", key=f"{where}.{sorted(unknown)[0]}")
+    if isinstance(value.get("content_base64"), str):
+        try:
+            content = base64.b64decode(value["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise DraftError("draft.shape", where=f"{where}.content_base64", expected="base64") from None
+    elif isinstance(value.get("file"), str) and base is not None:
+        path = (base / value["file"]).resolve()
+        try:
+            if path.stat().st_size > MAX_DRAFT_BYTES:
+                raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
+            content = path.read_bytes()
+        except OSError as exc:
+            raise DraftError("draft.attachment_missing", name=value["name"], path=str(path),
+                             reason=exc.strerror or str(exc)) from None
+    else:
+        raise DraftError("draft.shape", where=where, expected="file or content_base64")
+    return Attachment(name=value["name"].strip(), description=str(value.get("description") or ""), content=content)
+
+
+def loads(text: str | bytes, base: Path | None = None) -> Draft:
     if isinstance(text, bytes):
         if len(text) > MAX_DRAFT_BYTES:
             raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
@@ -149,7 +188,7 @@ def loads(text: str | bytes) -> Draft:
         raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise DraftError("draft.unreadable", reason="nesting too deep") from None
-    return draft_from_dict(data)
+    return draft_from_dict(data, base)
 
 
 def read_draft(path: str | Path) -> Draft:
@@ -161,7 +200,7 @@ def read_draft(path: str | Path) -> Draft:
         data = path.read_bytes()
     except OSError as exc:
         raise DraftError("draft.cannot_open", path=str(path), reason=exc.strerror or str(exc)) from None
-    return loads(data)
+    return loads(data, path.resolve().parent)
 
 
 def write_draft(draft: Draft, path: str | Path) -> None:

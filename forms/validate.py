@@ -361,6 +361,10 @@ def check(draft: Draft, catalog: Catalog | None = None, *, pause: Callable[[], N
         report.add(DOSSIER, None, "procedure", ("Thủ tục", "Procedure"), "dossier.unknown_procedure",
                    procedure=draft.procedure)
         return Checked(report.issues, {}, unit)
+    from forms.attachments import problems
+
+    for index, code, params in problems(draft.attachments):
+        report.add("attachments", index, "name", ("Tệp đính kèm", "Attachment"), code, **params)
     allowed = set(procedure.form_codes())
     for code in draft.forms:
         if code not in allowed:

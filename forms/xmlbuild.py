@@ -141,7 +141,8 @@ def _context(draft: Draft) -> dict[str, Any]:
 
 def _clean(draft: Draft, unit: Unit) -> Draft:
     """The draft with its unit block as the validator parsed it: what is written is what was checked."""
-    return Draft(procedure=draft.procedure, period=draft.period, unit=unit, forms=draft.forms)
+    return Draft(procedure=draft.procedure, period=draft.period, unit=unit, forms=draft.forms,
+                 attachments=draft.attachments)
 
 
 def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) -> bytes:
@@ -203,13 +204,18 @@ def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
                                   content=write_form(form, rows, draft)))
         del rows
+    from forms.attachments import ATTACHMENT_CODE
+
+    files += [FormFile(code=ATTACHMENT_CODE, description=a.description or a.name, name=a.file_name,
+                       content=a.content) for a in draft.attachments]
     # The dossier keeps the header only: the rows now live in the files, and a large list is not held twice.
     header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={})
     return Dossier(draft=header, files=files)
 
 
 def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormFile]:
-    return build_forms(draft, catalog).files
+    """The form files alone (no attachments)."""
+    return [f for f in build_forms(draft, catalog).files if f.extension == "xml"]
 
 
 def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, created: date | None = None,

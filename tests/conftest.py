@@ -19,7 +19,14 @@ def _isolated_home(tmp_path, monkeypatch):
 
 
 def example_dict() -> dict:
-    return copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    """The example draft, with its attachment embedded so that the dict can be written anywhere."""
+    import base64
+
+    d = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
+    for a in d.get("attachments", []):
+        if "file" in a:
+            a["content_base64"] = base64.b64encode((EXAMPLE.parent / a.pop("file")).read_bytes()).decode()
+    return d
 
 
 def example_draft() -> Draft:
@@ -29,6 +36,7 @@ def example_draft() -> Draft:
 def minimal_dict() -> dict:
     """A valid 600 dossier with one D02-TS adjustment row, as a base for single-mistake tests."""
     d = example_dict()
+    d.pop("attachments", None)
     d["forms"] = {
         "D02-TS": [
             {"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "0123456789", "Ngaysinh": "12/05/1988",

@@ -32,7 +32,7 @@ def main() -> None:
         rows = d["forms"]["D02-TS"]
         count = rng.randrange(1, 60)
         d["forms"]["D02-TS"] = [dict(rows[i % len(rows)], ghiChu=f"r{rng.random()}") for i in range(count)]
-        draft = draft_from_dict(d)
+        draft = draft_from_dict(d, Path(sys.argv[3]).parent)     # the example's attachment rides along
         draft_id = store.create_draft(draft)
         out.write(f"{draft_id} 1 {digest(draft)}\n")
         out.flush()

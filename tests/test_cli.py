@@ -83,7 +83,9 @@ def test_drafts_import_list_export(tmp_path):
     assert [(d["id"], d["unit"], d["state"]) for d in listing] == [(int(draft_id), "TA1234A", "Draft")]
     out = tmp_path / "exported.json"
     assert run("drafts", "export", draft_id, "-o", str(out), env_home=home).returncode == 0
-    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    from forms.draft import read_draft
+
+    assert read_draft(out) == read_draft(EXAMPLE)          # the attachment now travels embedded
     assert (home / "data" / "bhxh-desk.sqlite3").exists()
 
 

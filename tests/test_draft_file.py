@@ -52,7 +52,7 @@ def test_non_utf8_is_refused():
 
 def test_bom_is_accepted():
     data = "\ufeff".encode() + EXAMPLE.read_bytes()
-    assert loads(data).procedure == "600"
+    assert loads(data, EXAMPLE.parent).procedure == "600"
 
 
 def test_text_is_stored_nfc():
@@ -66,3 +66,19 @@ def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(DraftError) as info:
         read_draft(tmp_path / "none.json")
     assert info.value.code == "draft.cannot_open"
+
+
+def test_attachments_by_path_or_embedded(tmp_path):
+    draft = read_draft(EXAMPLE)
+    (attachment,) = draft.attachments
+    assert attachment.content.startswith(b"%PDF-") and attachment.description.startswith("Quyết định")
+    out = tmp_path / "moved.json"
+    write_draft(draft, out)                           # embedded: the copy needs no file beside it
+    assert read_draft(out).attachments == draft.attachments
+    d = example_dict()
+    d["attachments"] = [{"name": "x.pdf", "description": "", "file": "missing.pdf"}]
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(d), encoding="utf-8")
+    with pytest.raises(DraftError) as info:
+        read_draft(path)
+    assert info.value.code == "draft.attachment_missing" and "x.pdf" in info.value.message("vi")

@@ -19,7 +19,7 @@ from app.gateway.errors import Refused, Unreachable
 from app.store import Store
 from app.store.outbox import Outbox
 from app.workflow import State
-from forms.draft import draft_from_dict
+from forms.draft import draft_from_dict, read_draft
 from forms.xmlbuild import build_forms
 from signing import certs
 from signing.dossier import sign_dossier
@@ -99,7 +99,7 @@ def test_health_and_protocol_header(gateway):
 def test_file_a_signed_dossier_and_get_a_verified_result(gateway, signer, tmp_path):
     register(gateway, signer)
     path = tmp_path / "BHXHDienTu.xml"
-    path.write_bytes(sign_dossier(build_forms(draft_from_dict(json.loads(EXAMPLE.read_text()))), signer))
+    path.write_bytes(sign_dossier(build_forms(read_draft(EXAMPLE)), signer))
     r = cli("submit", str(path), *gateway_args(gateway, "--json"))
     assert r.returncode == 0, r.stderr
     (receipt,) = json.loads(r.stdout)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -16,7 +15,7 @@ from forms.contributions import rate_set, totals
 from forms.draft import draft_from_dict
 from forms.fieldtypes import Period, Salary
 from forms.printing import render
-from tests.conftest import EXAMPLE, ROOT, minimal_dict
+from tests.conftest import EXAMPLE, ROOT, example_dict, minimal_dict
 
 PDFTOTEXT = shutil.which("pdftotext")
 
@@ -67,7 +66,7 @@ def test_contributions_for_the_period():
 
 
 def test_print_refuses_nothing_it_cannot_show(tmp_path):
-    d = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    d = example_dict()
     d["forms"]["D02-TS"][0]["tienLuong"] = "abc"          # an invalid value still prints as typed
     pdf = tmp_path / "x.pdf"
     render(draft_from_dict(d), pdf, forms=["D02-TS"])

@@ -19,7 +19,7 @@ from lxml import etree
 
 from forms.draft import draft_from_dict
 from forms.errors import BhxhError
-from forms.xmlbuild import build_forms
+from forms.xmlbuild import build_form_files, build_forms
 from forms.xmlread import read_envelope
 from signing.dossier import sign_dossier, verify_dossier
 from signing.errors import SignatureError, SigningError, TokenError
@@ -28,7 +28,7 @@ from signing.signer import KeySigner
 from signing.token.client import TokenHelper
 from signing.token.records import PinStatus
 from signing.xmldsig import sign_file, verify_file
-from tests.conftest import EXAMPLE, ROOT, minimal_dict
+from tests.conftest import EXAMPLE, ROOT, example_dict, minimal_dict
 from tests.softhsm import create_token, make_conf, spy_module
 
 XMLSEC = shutil.which("xmlsec1")
@@ -111,7 +111,8 @@ def test_signed_form_is_still_valid_against_its_xsd(pki, example):
 
     leaf = pki.leaf("0312345678")
     for f in read_envelope(sign_dossier(build_forms(example), KeySigner(leaf.key, leaf.cert))).files:
-        check_bytes(f.content, f.code, f.name)
+        if f.extension == "xml":
+            check_bytes(f.content, f.code, f.name)
 
 
 def test_slot_must_be_empty_and_present(pki, example):
@@ -202,6 +203,8 @@ def test_cli_sign_one_draft_on_the_token_and_verify(hsm, trust_files, tmp_path):
         r = xmlsec_verify(out, trust_files)
         assert r.returncode == 0, r.stderr
         for f in read_envelope(out.read_bytes()).files:
+            if f.extension != "xml":
+                continue
             form_path = tmp_path / f.name
             form_path.write_bytes(f.content)
             r = xmlsec_verify(form_path, trust_files)
@@ -306,7 +309,7 @@ def test_driver_that_is_not_a_pkcs11_library(tmp_path):
 
 
 def test_tax_code_mismatch_refused_and_override_audited(hsm, trust_files, tmp_path):
-    d = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    d = example_dict()
     d["unit"]["tax_code"] = "0109999999"
     path = tmp_path / "other-unit.json"
     path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
@@ -432,7 +435,10 @@ def test_base64_of_each_form_is_what_xmlsec_verifies(hsm, trust_files, tmp_path)
     for ft in root.iter("FileToKhai"):
         text = ft.findtext("NoiDungFile")
         assert int(ft.findtext("DoDaiFile")) == len(text)
-        assert b"<Cky><Signature" in base64.b64decode(text)
+        if ft.findtext("LoaiFile") == "xml":
+            assert b"<Cky><Signature" in base64.b64decode(text)
+        else:                                        # the attachment travels as it is, unsigned by itself
+            assert base64.b64decode(text).startswith(b"%PDF-")
 
 
 def test_sign_an_unsigned_envelope_file(hsm, trust_files, tmp_path):
@@ -458,6 +464,9 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
     dossier = build_forms(example)
     pretty = []
     for f in dossier.files:
+        if f.extension != "xml":
+            pretty.append(f)
+            continue
         tree = etree.fromstring(f.content)
         for el in tree.iter():
             if not el.text and len(el) == 0:
@@ -473,7 +482,7 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
         root, inter = tmp_path / "r.pem", tmp_path / "i.pem"
         root.write_bytes(pki.root.pem())
         inter.write_bytes(pki.intermediate.pem())
-        for f in read_envelope(data).files:
+        for f in [f for f in read_envelope(data).files if f.extension == "xml"]:
             p = tmp_path / f.name
             p.write_bytes(f.content)
             assert xmlsec_verify(p, (root, inter)).returncode == 0
@@ -482,7 +491,7 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
 def test_canonical_shortcut_agrees_with_lxml(example):
     from forms.xmlbuild import canonical_body, canonicalize, looks_canonical
 
-    for f in build_forms(example).files:
+    for f in build_form_files(example):
         assert looks_canonical(f.content)
         assert canonicalize(f.content) == f.content
         assert canonical_body(f.content) == etree.tostring(etree.fromstring(f.content), method="c14n",

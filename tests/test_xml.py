@@ -21,7 +21,7 @@ from forms.schemas import check, form_xsd
 from forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
 from forms.xmlread import draft_from_envelope, read_envelope
 from forms.xmlsafe import parse_xml
-from tests.conftest import minimal_dict
+from tests.conftest import example_dict, minimal_dict
 
 
 def canonical(draft: Draft) -> dict:
@@ -60,11 +60,12 @@ def test_envelope_layout_and_counts(example):
     assert info.findtext("KyKeKhai") == "03/2026"
     assert info.findtext("NgayLap") == "20/03/2026"
     files = info.findall("ToKhais/FileToKhai")
-    assert info.findtext("SoLuongFile") == str(len(files)) == "3"
-    for ft in files:
+    assert info.findtext("SoLuongFile") == str(len(files)) == "4"          # three forms and one attachment
+    assert [ft.findtext("LoaiFile") for ft in files] == ["xml", "xml", "xml", "pdf"]
+    assert files[3].findtext("MaToKhai") == "CT-DK" and files[3].findtext("TenFile") == "quyet-dinh-nghi-viec.pdf"
+    for ft in files[:3]:
         text = ft.findtext("NoiDungFile")
         assert ft.findtext("DoDaiFile") == str(len(text))
-        assert ft.findtext("LoaiFile") == "xml"
         form = etree.fromstring(base64.b64decode(text))
         assert form.tag == ft.findtext("MaToKhai")
         assert form[-1].tag == "Cky" and len(form[-1]) == 0
@@ -140,7 +141,7 @@ def test_xsd_refuses_missing_or_reordered_elements(example):
 
 def test_envelope_counts_are_checked_on_read(example):
     data = build_unsigned(example)
-    tampered = data.replace(b"<SoLuongFile>3</SoLuongFile>", b"<SoLuongFile>2</SoLuongFile>")
+    tampered = data.replace(b"<SoLuongFile>4</SoLuongFile>", b"<SoLuongFile>3</SoLuongFile>")
     with pytest.raises(XmlError):
         read_envelope(tampered)
 
@@ -210,6 +211,27 @@ def test_files_are_written_in_canonical_form(example):
         assert canonical_body(f.content) == c14n(f.content)
     envelope = build_unsigned(example)
     assert canonical_body(envelope) == c14n(envelope)
+
+
+def test_attachments_are_checked_and_never_dropped():
+    import base64 as b64
+
+    from forms.validate import validate
+
+    d = example_dict()
+    d["attachments"] = [
+        {"name": "scan.exe", "description": "", "content_base64": b64.b64encode(b"MZ...").decode()},
+        {"name": "fake.pdf", "description": "", "content_base64": b64.b64encode(b"not a pdf").decode()},
+        {"name": "ok.png", "description": "", "content_base64": b64.b64encode(b"\x89PNG\r\n\x1a\nxx").decode()},
+    ]
+    issues = validate(draft_from_dict(d))
+    assert [(i.form, i.row, i.code) for i in issues] == [("attachments", 1, "attachment.type"),
+                                                        ("attachments", 2, "attachment.content")]
+    with pytest.raises(InvalidDossier):
+        build_unsigned(draft_from_dict(d))
+    d["attachments"] = d["attachments"][2:]
+    names = [f.name for f in read_envelope(build_unsigned(draft_from_dict(d))).files]
+    assert names[-1] == "ok.png"
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

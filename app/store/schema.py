@@ -110,6 +110,19 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    (
+        """CREATE TABLE draft_attachments (
+            draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            content BLOB NOT NULL,
+            PRIMARY KEY (draft_id, seq)
+        )""",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -22,6 +22,7 @@ from app.paths import default_paths
 from app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
 from app.store.schema import connect
 from app.workflow import EDITABLE, State, after_edit, can_move
+from forms.attachments import Attachment
 from forms.draft import Draft, Row, Unit
 from forms.errors import StoreError
 
@@ -114,18 +115,23 @@ class Store:
                 (unit_id, draft.procedure, draft.period, _dump(asdict(draft.unit)), State.DRAFT, now, now),
             )
             draft_id = int(cur.lastrowid or 0)
-            self._write_forms(c, draft_id, draft.forms)
+            self._write_forms(c, draft_id, draft.forms, draft.attachments)
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
                       (draft_id, State.DRAFT, now, action))
             self._audit(c, action, draft_id, f"{draft.procedure} {draft.period} {draft.unit.code}")
         return draft_id
 
     @staticmethod
-    def _write_forms(c: sqlite3.Connection, draft_id: int, forms: dict[str, list[Row]]) -> None:
+    def _write_forms(c: sqlite3.Connection, draft_id: int, forms: dict[str, list[Row]],
+                     attachments: list[Attachment] | None = None) -> None:
         c.executemany(
             "INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
             ((draft_id, code, i, _dump(row)) for code, rows in forms.items() for i, row in enumerate(rows)),
         )
+        c.execute("DELETE FROM draft_attachments WHERE draft_id = ?", (draft_id,))
+        c.executemany(
+            "INSERT INTO draft_attachments (draft_id, seq, name, description, content) VALUES (?, ?, ?, ?, ?)",
+            ((draft_id, i, a.name, a.description, a.content) for i, a in enumerate(attachments or [])))
 
     def _info_row(self, c: sqlite3.Connection, draft_id: int) -> tuple:
         row = c.execute("SELECT state, revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()
@@ -156,7 +162,7 @@ class Store:
             c.execute("UPDATE drafts SET procedure = ?, period = ?, unit_json = ? WHERE id = ?",
                       (draft.procedure, draft.period, _dump(asdict(draft.unit)), draft_id))
             c.execute("DELETE FROM draft_rows WHERE draft_id = ?", (draft_id,))
-            self._write_forms(c, draft_id, draft.forms)
+            self._write_forms(c, draft_id, draft.forms, draft.attachments)
             return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
 
     def set_row(self, draft_id: int, form: str, index: int, row: Row, *,
@@ -228,9 +234,13 @@ class Store:
                 "SELECT form, content FROM draft_rows WHERE draft_id = ? ORDER BY form, seq", (draft_id,)
             ):
                 forms.setdefault(form, []).append(json.loads(content))
+            attachments = [Attachment(name=n, description=d, content=bytes(b)) for n, d, b in c.execute(
+                "SELECT name, description, content FROM draft_attachments WHERE draft_id = ? ORDER BY seq",
+                (draft_id,))]
         finally:
             c.execute("COMMIT")
-        return Draft(procedure=row[0], period=row[1], unit=Unit(**json.loads(row[2])), forms=forms)
+        return Draft(procedure=row[0], period=row[1], unit=Unit(**json.loads(row[2])), forms=forms,
+                     attachments=attachments)
 
     def drafts(self, unit_code: str | None = None, state: State | None = None) -> list[DraftInfo]:
         sql = """SELECT d.id, u.code, d.procedure, d.period, d.state, d.revision, d.created_at, d.updated_at,
