@@ -309,7 +309,34 @@ def rule_new_without_id_needs_declaration(ctx: RuleContext, p: Mapping[str, Any]
                            declaration=decl)
 
 
+def rule_days_within(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """A number of days off cannot exceed the calendar days from the first to the last day."""
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["days"]))
+    for i, row in enumerate(ctx.parsed[code], start=1):
+        start, end, days = row.get(str(p["from"])), row.get(str(p["to"])), row.get(f.name)
+        if start is not None and end is not None and days is not None and end >= start:
+            span = (end - start).days + 1
+            if days > span:
+                ctx.report.add(code, i, f.name, f, "rule.days_exceed", days=days, span=span)
+
+
+def rule_required_when(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """A field becomes required when every one of several other fields holds one of the listed values."""
+    form = str(p["form"])
+    f = ctx.field_of(form, str(p["field"]))
+    when = {str(k): {str(v) for v in values} for k, values in dict(p["when"]).items()}
+    condition = ", ".join(f"{k} = {'/'.join(sorted(v))}" for k, v in when.items())
+    for i, raw in enumerate(ctx.rows.get(form, []), start=1):
+        if all(str(raw.get(k, "")).strip() in values for k, values in when.items()) \
+                and fieldtypes.is_empty(raw.get(f.name)):
+            ctx.report.add(form, i, f.name, f, "rule.required_when", condition=condition)
+
+
 RULES: dict[str, Rule] = {
+    "days_within": rule_days_within,
+    "required_when": rule_required_when,
     "period_order": rule_period_order,
     "date_order": rule_date_order,
     "salary_range": rule_salary_range,

@@ -1,0 +1,90 @@
+"""Every procedure in the catalog: its example validates, builds and signs; and each one's own rules."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from forms.catalog import load_catalog
+from forms.draft import draft_from_dict, read_draft
+from forms.validate import errors_of, validate
+from forms.xmlbuild import build_forms, build_unsigned
+from signing.dossier import sign_dossier, verify_dossier
+from signing.signer import KeySigner
+from tests.conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.json"))
+
+
+def test_every_procedure_has_an_example():
+    covered = {json.loads(p.read_text(encoding="utf-8"))["procedure"] for p in EXAMPLES}
+    assert covered == set(load_catalog().procedures)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_validates_builds_and_signs(path: Path, pki):
+    from signing import otp
+
+    draft = read_draft(path)
+    assert validate(draft) == []
+    procedure = load_catalog().procedure(draft.procedure)
+    if procedure.filer == "person":          # individuals confirm with the SMS code instead of a certificate
+        data = otp.attach(build_unsigned(draft), otp.OtpAttachment(draft.unit.code, "r1", "123456"))
+        assert otp.read(etree.fromstring(data)).code == "123456"
+        return
+    leaf = pki.leaf(draft.unit.tax_code)
+    data = sign_dossier(build_forms(draft), KeySigner(leaf.key, leaf.cert))
+    results = verify_dossier(data, anchors=[pki.root.cert], intermediates=[pki.intermediate.cert])
+    assert results and all(r.ok for r in results)
+
+
+def sick(**changes) -> dict:
+    d = json.loads((ROOT / "docs" / "examples" / "630a-om-dau.json").read_text(encoding="utf-8"))
+    d["forms"]["M01B-HSB"] = [dict(d["forms"]["M01B-HSB"][0], **changes)]
+    return d
+
+
+def errors(d: dict) -> list[tuple]:
+    return [(i.form, i.row, i.field, i.code) for i in errors_of(validate(draft_from_dict(d)))]
+
+
+def test_630a_column_d_is_required_without_paper():
+    assert errors(sick(ma_benh="")) == [("M01B-HSB", 1, "ma_benh", "rule.required_when")]
+    assert errors(sick(ma_benh="", nop_giay="1")) == []
+    assert errors(sick(ma_benh="viêm họng")) == [("M01B-HSB", 1, "ma_benh", "field.pattern")]
+
+
+def test_630b_column_d_is_the_childs_birth_date():
+    d = json.loads((ROOT / "docs" / "examples" / "630b-thai-san.json").read_text(encoding="utf-8"))
+    d["forms"]["M01B-HSB"][0].pop("ngay_sinh_con")
+    assert errors(d) == [("M01B-HSB", 1, "ngay_sinh_con", "rule.required_when")]
+    d2 = copy.deepcopy(d)
+    d2["procedure"] = "630c"                  # convalescence has no column-D rule
+    assert errors(d2) == []
+
+
+def test_01b_part_ii_needs_a_reason_and_days_fit_the_dates():
+    assert errors(sick(phan="II", nop_giay="1")) == [("M01B-HSB", 1, "ly_do_dieu_chinh", "field.required_if")]
+    assert errors(sick(tong_so_ngay="9")) == [("M01B-HSB", 1, "tong_so_ngay", "rule.days_exceed")]
+    assert errors(sick(den_ngay="01/03/2026")) == [("M01B-HSB", 1, "den_ngay", "rule.date_order")]
+    assert errors(sick(hinh_thuc_nhan="TK", so_tai_khoan="")) == [("M01B-HSB", 1, "so_tai_khoan", "field.required_if")]
+
+
+def test_individual_payout_rules():
+    d = json.loads((ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json").read_text(encoding="utf-8"))
+    d["forms"]["M14-HSB"][0].pop("SoTaiKhoan")
+    assert errors(d) == [("M14-HSB", 1, "SoTaiKhoan", "field.required_if")]
+    d["forms"]["M14-HSB"][0]["HinhThucNhan"] = "TM"
+    assert errors(d) == []
+    d["unit"]["phone"] = ""
+    assert errors(d) == [("unit", None, "phone", "field.required")]      # the SMS needs a phone
+
+
+def test_unconfirmed_entries_say_so():
+    catalog = load_catalog()
+    assert catalog.procedure("CN-1LAN").unconfirmed and catalog.form("M14-HSB").unconfirmed
+    assert not catalog.procedure("600").unconfirmed
