@@ -185,3 +185,35 @@ def test_fuzz_xml_readers(envelope, data):
             reader(mutated)
         except BhxhError as exc:
             assert exc.message("vi")
+
+
+cell_values = st.one_of(st.none(), st.integers(-10**12, 10**12), st.floats(allow_nan=False, allow_infinity=False),
+                        st.text(max_size=20), st.dates(), st.booleans())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(cell_values, min_size=8, max_size=8), max_size=5))
+def test_fuzz_excel_importer(tmp_path, rows):
+    from openpyxl import Workbook
+
+    from forms.excel import ExcelError, import_sheet
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang", "maVungSS"])
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    try:
+        for row in rows:
+            ws.append(row)
+    except IllegalCharacterError:          # openpyxl refuses to write it: no such file can reach us
+        return
+    path = tmp_path / "fuzz.xlsx"
+    wb.save(path)
+    try:
+        result = import_sheet(path, "D02-TS")
+    except ExcelError as exc:
+        assert exc.message("vi")
+        return
+    assert not (result.rows and result.refused)          # never half-applied
