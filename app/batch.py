@@ -29,6 +29,7 @@ def sign_batch(store_path: Path, draft_ids: Sequence[int], *, module: str | None
                override_reason: str | None = None) -> BatchOutcome:
     """One login for the whole batch; each dossier is validated, built, checked against the certificate,
     signed (k + 1 signatures) and stored as Signed. A dossier with errors is skipped, not fatal."""
+    from app import register
     from signing import certs
     from signing.dossier import sign_dossier
     from signing.errors import SigningError
@@ -47,13 +48,15 @@ def sign_batch(store_path: Path, draft_ids: Sequence[int], *, module: str | None
                 try:
                     from forms.xmlbuild import build_forms
 
-                    dossier = build_forms(store.load_draft(draft_id))
+                    draft = store.load_draft(draft_id)
+                    dossier = build_forms(draft)
                     certs.check_signing_certificate(cert.certificate, at=now,
                                                     unit_tax_code=dossier.draft.unit.tax_code,
                                                     override_reason=override_reason,
                                                     intermediates=[*intermediates, *token_certs], anchors=anchors)
                     store.set_signed(draft_id, sign_dossier(dossier, session, signing_time=now),
                                      f"{cert.token.describe()} key {cert.key_id}")
+                    register.remember(store, draft)
                     outcome.done.append(draft_id)
                 except SigningError as exc:      # the token itself failed: the rest waits for later
                     outcome.stopped = exc

@@ -112,6 +112,7 @@ def _form(path: Path) -> Form:
             paper_name=d.get("paper_name", ""),
             unconfirmed=bool(d.get("unconfirmed", False)),
             signature_element=d.get("signature_element", "Cky"),
+            register=bool(d.get("register", False)),
         )
     except (KeyError, TypeError) as exc:
         raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc

@@ -93,6 +93,7 @@ class Form:
     paper_name: str = ""
     unconfirmed: bool = False
     signature_element: str = "Cky"
+    register: bool = False         # its rows are people the unit employs: the employee register keeps them
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi

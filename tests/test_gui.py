@@ -375,3 +375,19 @@ def test_print_from_the_window(offline, tmp_path):
     out = tmp_path / "hs.pdf"
     window.print_pdf(str(out))
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_typing_a_known_bhxh_number_fills_the_row(offline):
+    from app import register
+    from forms.draft import draft_from_dict
+    from tests.conftest import example_dict
+
+    window = offline
+    register.remember(window.store, draft_from_dict(example_dict()))
+    editor = window.open_draft(_new_600(window))
+    editor.add_row("D02-TS", 0)
+    editor.edit_cell("D02-TS", 0, "Masobhxh", "0123456789")
+    row = window.store.load_draft(editor.draft_id).forms["D02-TS"][0]
+    assert row["Hoten"] == "Phạm Quốc Huy" and row["Ngaysinh"] == "1988"
+    editor.undo.undo()                                   # the fill is one step with the typing
+    assert window.store.load_draft(editor.draft_id).forms["D02-TS"][0] == {}

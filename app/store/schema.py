@@ -123,6 +123,21 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # The employee register: each person a unit has declared, as last declared.
+        """CREATE TABLE employees (
+            unit TEXT NOT NULL,
+            ma_so_bhxh TEXT NOT NULL DEFAULT '',
+            cccd TEXT NOT NULL DEFAULT '',
+            row_json TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (unit, ma_so_bhxh, cccd)
+        )""",
+        "CREATE INDEX employees_cccd ON employees(unit, cccd)",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

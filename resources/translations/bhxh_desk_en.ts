@@ -66,59 +66,64 @@
         <translation>Save file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="52"/>
+        <location filename="../../app/ui/editor.py" line="53"/>
         <source>Sửa ô {0}</source>
         <translation>Edit cell {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="64"/>
+        <location filename="../../app/ui/editor.py" line="65"/>
         <source>Thêm dòng</source>
         <translation>Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="76"/>
+        <location filename="../../app/ui/editor.py" line="77"/>
         <source>Xóa dòng</source>
         <translation>Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="91"/>
+        <location filename="../../app/ui/editor.py" line="92"/>
         <source>Sửa phụ lục</source>
         <translation>Edit appendix</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="105"/>
+        <location filename="../../app/ui/editor.py" line="106"/>
         <source>Nhập từ Excel</source>
         <translation>Import from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="170"/>
+        <location filename="../../app/ui/editor.py" line="171"/>
         <source>Thêm thành viên</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="208"/>
+        <location filename="../../app/ui/editor.py" line="209"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="208"/>
+        <location filename="../../app/ui/editor.py" line="209"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="216"/>
+        <location filename="../../app/ui/editor.py" line="217"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="247"/>
+        <location filename="../../app/ui/editor.py" line="248"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="287"/>
+        <location filename="../../app/ui/editor.py" line="288"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="326"/>
+        <source>Điền từ sổ lao động</source>
+        <translation>Fill from the employee register</translation>
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="51"/>

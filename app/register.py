@@ -1,0 +1,97 @@
+"""The employee register of each unit: a person declared once is remembered (no Qt in here).
+
+When a dossier is signed, its D02-TS people are written to the register as declared. Typing a known mã số
+BHXH or CCCD in the editor fills the rest of the row from it; and a D02-TS is checked against it: an
+adjustment (DC) that changes nothing, or a new join (TM) of someone already on the register, is a warning.
+Forms are data here too: the register keeps the rows of every form marked ``register = true``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.store import Store
+from app.store.store import _now
+from forms.catalog import load_catalog
+from forms.draft import Draft
+from forms.model import FieldType, Form
+from forms.validate import Issue, Report, Severity
+
+FILL_EXCLUDED = {"pa", "tuThang", "denThang", "ghiChu", "STT"}
+
+
+def _id_fields(form: Form) -> tuple[str | None, str | None]:
+    bhxh = next((f.name for f in form.fields if f.type is FieldType.BHXH_ID), None)
+    cccd = next((f.name for f in form.fields if f.type is FieldType.PERSONAL_ID), None)
+    return bhxh, cccd
+
+
+def remember(store: Store, draft: Draft) -> int:
+    """Write the people of a dossier's list forms to the unit's register; returns how many."""
+    catalog = load_catalog()
+    count = 0
+    with store._tx() as c:
+        for code, rows in draft.forms.items():
+            form = catalog.forms.get(code)
+            if form is None or not form.register:
+                continue
+            bhxh, cccd = _id_fields(form)
+            for row in rows:
+                key_b, key_c = str(row.get(bhxh) or "") if bhxh else "", str(row.get(cccd) or "") if cccd else ""
+                if not key_b and not key_c:
+                    continue
+                kept = {k: v for k, v in row.items() if k not in FILL_EXCLUDED}
+                c.execute("""INSERT INTO employees (unit, ma_so_bhxh, cccd, row_json, updated_at) VALUES (?, ?, ?, ?, ?)
+                             ON CONFLICT(unit, ma_so_bhxh, cccd) DO UPDATE SET row_json = excluded.row_json,
+                             updated_at = excluded.updated_at""",
+                          (draft.unit.code, key_b, key_c, json.dumps(kept, ensure_ascii=False), _now()))
+                count += 1
+    return count
+
+
+def lookup(store: Store, unit: str, *, ma_so_bhxh: str = "", cccd: str = "") -> dict[str, Any] | None:
+    conn = store._conn
+    row = None
+    if ma_so_bhxh:
+        row = conn.execute("SELECT row_json FROM employees WHERE unit = ? AND ma_so_bhxh = ? ORDER BY updated_at DESC",
+                           (unit, ma_so_bhxh)).fetchone()
+    if row is None and cccd:
+        row = conn.execute("SELECT row_json FROM employees WHERE unit = ? AND cccd = ? ORDER BY updated_at DESC",
+                           (unit, cccd)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def check(store: Store, draft: Draft) -> list[Issue]:
+    """Warnings from the register: DC rows that change nothing, TM rows for people already declared."""
+    report = Report()
+    form = load_catalog().forms.get("D02-TS")
+    if form is None:
+        return []
+    for i, row in enumerate(draft.rows("D02-TS"), start=1):
+        known = lookup(store, draft.unit.code, ma_so_bhxh=str(row.get("Masobhxh") or ""),
+                       cccd=str(row.get("Cmnd") or ""))
+        if known is None:
+            continue
+        pa = str(row.get("pa") or "").strip()
+        if pa == "DC" and str(known.get("tienLuong") or "") == str(row.get("tienLuong") or "") \
+                and str(known.get("chucVu") or "") == str(row.get("chucVu") or ""):
+            report.add("D02-TS", i, "tienLuong", form.field("tienLuong"), "register.no_change", Severity.WARNING,
+                       salary=str(known.get("tienLuong") or "-"))
+        elif pa == "TM":
+            report.add("D02-TS", i, "Masobhxh", form.field("Masobhxh"), "register.already_declared",
+                       Severity.WARNING, name=str(known.get("Hoten") or ""))
+    return report.issues
+
+
+def fill(store: Store, unit: str, form: Form, row: dict[str, Any], changed: str) -> dict[str, str]:
+    """The values to fill into a row after its ``changed`` ID field was typed: only fields still empty."""
+    bhxh, cccd = _id_fields(form)
+    if changed not in (bhxh, cccd):
+        return {}
+    known = lookup(store, unit, ma_so_bhxh=str(row.get(bhxh) or "") if bhxh else "",
+                   cccd=str(row.get(cccd) or "") if cccd else "")
+    if known is None:
+        return {}
+    names = {f.name for f in form.fields}
+    return {k: str(v) for k, v in known.items() if k in names and k not in FILL_EXCLUDED and not row.get(k)}
