@@ -57,10 +57,10 @@ def cmd_procedures(args: argparse.Namespace) -> int:
     required = {"vi": ("bắt buộc", "tùy chọn"), "en": ("required", "optional")}[lang if lang == "en" else "vi"]
     for p in catalog.procedures.values():
         mark = " (chưa xác nhận)" if p.unconfirmed and lang != "en" else " (unconfirmed)" if p.unconfirmed else ""
-        print(f"{p.code:<8} {p.name(lang)}{mark}")
+        print(f"{p.code:<13} {p.name(lang)}{mark}")
         for u in p.forms:
             form = catalog.form(u.form)
-            print(f"         {form.code:<8} {required[0] if u.required else required[1]:<9} {form.name(lang)}")
+            print(f"              {form.code:<9} {required[0] if u.required else required[1]:<9} {form.name(lang)}")
     return EXIT_OK
 
 

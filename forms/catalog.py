@@ -146,6 +146,7 @@ class Catalog:
     forms: dict[str, Form]
     unit_fields: tuple[Field, ...]
     person_fields: tuple[Field, ...]
+    agent_fields: tuple[Field, ...]
 
     def filer_fields(self, procedure: Procedure | None) -> tuple[Field, ...]:
         """The fields of a draft's "unit" block: an employer's, or the person's for individual procedures."""
@@ -175,7 +176,9 @@ def load_catalog() -> Catalog:
                 raise CatalogError("catalog.unknown_form", form=use.form)
     unit_fields = tuple(_field(f, "unit.toml") for f in _load_toml(root / "unit.toml")["fields"])
     person_fields = tuple(_field(f, "person.toml") for f in _load_toml(root / "person.toml")["fields"])
-    return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields, person_fields=person_fields)
+    agent_fields = tuple(_field(f, "agent.toml") for f in _load_toml(root / "agent.toml")["fields"])
+    return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields, person_fields=person_fields,
+                   agent_fields=agent_fields)
 
 
 @cache

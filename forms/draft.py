@@ -38,12 +38,22 @@ class Unit:
 
 
 @dataclass(slots=True)
+class Agent:
+    """The service agent (đại lý) that files for the person or unit; recorded in the envelope."""
+
+    code: str = ""
+    name: str = ""
+    tax_code: str = ""
+
+
+@dataclass(slots=True)
 class Draft:
     procedure: str
     period: str
     unit: Unit = field(default_factory=Unit)
     forms: dict[str, list[Row]] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
+    agent: Agent | None = None
 
     def rows(self, form_code: str) -> list[Row]:
         return self.forms.get(form_code, [])
@@ -56,6 +66,8 @@ class Draft:
             "unit": asdict(self.unit),
             "forms": self.forms,
         }
+        if self.agent is not None:
+            data["agent"] = asdict(self.agent)
         if self.attachments:         # embedded, so that one file carries the whole dossier
             data["attachments"] = [{"name": a.name, "description": a.description,
                                     "content_base64": base64.b64encode(a.content).decode("ascii")}
@@ -116,7 +128,7 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
         raise DraftError("draft.shape", where="/", expected="object")
     if data.get("format") != FORMAT:
         raise DraftError("draft.format", found=str(data.get("format"))[:60], expected=FORMAT)
-    unknown = set(data) - {"format", "procedure", "period", "unit", "forms", "attachments"}
+    unknown = set(data) - {"format", "procedure", "period", "unit", "forms", "attachments", "agent"}
     if unknown:
         raise DraftError("draft.unknown_key", key=sorted(unknown)[0])
     procedure, period = data.get("procedure"), data.get("period", "")
@@ -142,7 +154,15 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
             raise DraftError("draft.shape", where=f"forms.{code}", expected="list")
         forms[code] = [_row(r, f"forms.{code}[{i + 1}]") for i, r in enumerate(rows)]
     attachments = [_attachment(a, i, base) for i, a in enumerate(data.get("attachments") or [], start=1)]
-    return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms, attachments=attachments)
+    agent = None
+    if data.get("agent") is not None:
+        agent_data = data["agent"]
+        if not isinstance(agent_data, dict) or set(agent_data) - {"code", "name", "tax_code"} or \
+                not all(isinstance(v, str) for v in agent_data.values()):
+            raise DraftError("draft.shape", where="agent", expected="{code, name, tax_code}")
+        agent = Agent(**agent_data)
+    return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms, attachments=attachments,
+                 agent=agent)
 
 
 def _attachment(value: Any, index: int, base: Path | None) -> Attachment:

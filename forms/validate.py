@@ -323,19 +323,33 @@ def rule_days_within(ctx: RuleContext, p: Mapping[str, Any]) -> None:
 
 
 def rule_required_when(ctx: RuleContext, p: Mapping[str, Any]) -> None:
-    """A field becomes required when every one of several other fields holds one of the listed values."""
+    """A field becomes required when every one of several other fields holds one of the listed values (with no
+    condition, the procedure always requires it: the same form serves several procedures)."""
     form = str(p["form"])
     f = ctx.field_of(form, str(p["field"]))
     when = {str(k): {str(v) for v in values} for k, values in dict(p["when"]).items()}
-    condition = ", ".join(f"{k} = {'/'.join(sorted(v))}" for k, v in when.items())
+    condition = ", ".join(f"{k} = {'/'.join(sorted(v))}" for k, v in when.items()) or ctx.draft.procedure
     for i, raw in enumerate(ctx.rows.get(form, []), start=1):
         if all(str(raw.get(k, "")).strip() in values for k, values in when.items()) \
                 and fieldtypes.is_empty(raw.get(f.name)):
             ctx.report.add(form, i, f.name, f, "rule.required_when", condition=condition)
 
 
+def rule_exactly_one(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """In each row's nested list, exactly one item holds ``value`` in ``field`` (the one who receives the money)."""
+    assert ctx.form is not None
+    code, table, name, value = ctx.form.code, str(p["table"]), str(p["field"]), str(p["value"])
+    f = ctx.field_of(code, table)
+    for i, raw in enumerate(ctx.rows.get(code, []), start=1):
+        items = raw.get(table) if isinstance(raw.get(table), list) else []
+        count = sum(1 for item in items if isinstance(item, dict) and str(item.get(name, "")).strip() == value)
+        if items and count != 1:
+            ctx.report.add(code, i, table, f, "rule.exactly_one", count=count)
+
+
 RULES: dict[str, Rule] = {
     "days_within": rule_days_within,
+    "exactly_one": rule_exactly_one,
     "required_when": rule_required_when,
     "period_order": rule_period_order,
     "date_order": rule_date_order,
@@ -389,6 +403,9 @@ def check(draft: Draft, catalog: Catalog | None = None, *, pause: Callable[[], N
                    procedure=draft.procedure)
         return Checked(report.issues, {}, unit)
     from forms.attachments import problems
+
+    if draft.agent is not None:
+        check_fields("agent", None, catalog.agent_fields, {k: v for k, v in asdict(draft.agent).items() if v}, report)
 
     for index, code, params in problems(draft.attachments):
         report.add("attachments", index, "name", ("Tệp đính kèm", "Attachment"), code, **params)

@@ -142,7 +142,7 @@ def _context(draft: Draft) -> dict[str, Any]:
 def _clean(draft: Draft, unit: Unit) -> Draft:
     """The draft with its unit block as the validator parsed it: what is written is what was checked."""
     return Draft(procedure=draft.procedure, period=draft.period, unit=unit, forms=draft.forms,
-                 attachments=draft.attachments)
+                 attachments=draft.attachments, agent=draft.agent)
 
 
 def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) -> bytes:
@@ -209,7 +209,7 @@ def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
     files += [FormFile(code=ATTACHMENT_CODE, description=a.description or a.name, name=a.file_name,
                        content=a.content) for a in draft.attachments]
     # The dossier keeps the header only: the rows now live in the files, and a large list is not held twice.
-    header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={})
+    header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={}, agent=draft.agent)
     return Dossier(draft=header, files=files)
 
 
@@ -242,6 +242,9 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
         ("TenDoiTuong", u.name), ("MaSoBHXH", u.code), ("LoaiDoiTuong", SUBJECT_KIND.get(procedure.filer, "1")),
         ("MaSoThue", u.tax_code), ("NguoiKy", u.signer), ("DienThoai", u.phone), ("CoQuanQuanLy", u.agency_code),
     ])
+    if draft.agent is not None:      # an agent filing on someone's behalf is named in the file
+        block("ThongTinDaiLy", [("MaDaiLy", draft.agent.code), ("TenDaiLy", draft.agent.name),
+                                ("MaSoThue", draft.agent.tax_code)])
     block("ThongTinHoSo", [
         ("TenThuTuc", procedure.name_vi), ("MaThuTuc", procedure.code), ("KyKeKhai", draft.period),
         ("NgayLap", dmy(created or date.today())), ("SoLuongFile", str(len(files))),

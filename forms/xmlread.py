@@ -16,7 +16,7 @@ from lxml import etree
 
 from forms import schemas
 from forms.catalog import Catalog, load_catalog
-from forms.draft import Draft, Row, Unit
+from forms.draft import Agent, Draft, Row, Unit
 from forms.errors import XmlError
 from forms.model import Field, FieldType, Form
 from forms.xmlbuild import ENVELOPE_NAME, ENVELOPE_SIGNATURE, Dossier, FormFile, canonicalize, looks_canonical
@@ -31,6 +31,7 @@ class Envelope:
     unit: Unit
     files: list[FormFile]
     root: etree._Element
+    agent: Agent | None = None
 
 
 def _child_text(el: etree._Element | None, tag: str) -> str:
@@ -64,8 +65,12 @@ def read_envelope(data: bytes) -> Envelope:
                               name=name, content=content))
     if str(len(files)) != _child_text(info, "SoLuongFile"):
         raise XmlError("xml.malformed", reason="SoLuongFile does not match the files carried")
+    agent_el = root.find("NoiDung/ThongTinDaiLy")
+    agent = None if agent_el is None else Agent(code=_child_text(agent_el, "MaDaiLy"),
+                                                name=_child_text(agent_el, "TenDaiLy"),
+                                                tax_code=_child_text(agent_el, "MaSoThue"))
     return Envelope(procedure=_child_text(info, "MaThuTuc"), period=_child_text(info, "KyKeKhai"),
-                    created=_child_text(info, "NgayLap"), unit=unit, files=files, root=root)
+                    created=_child_text(info, "NgayLap"), unit=unit, files=files, root=root, agent=agent)
 
 
 def _read_fields(el: etree._Element, fields: tuple[Field, ...]) -> Row:
@@ -103,7 +108,7 @@ def draft_from_envelope(data: bytes, catalog: Catalog | None = None) -> Draft:
     for f in env.files:
         if f.extension == "xml" and f.code in catalog.forms:
             forms[f.code] = read_form(catalog.form(f.code), f.content)
-    return Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms=forms)
+    return Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms=forms, agent=env.agent)
 
 
 def dossier_from_envelope(data: bytes, catalog: Catalog | None = None) -> Dossier:
@@ -133,5 +138,5 @@ def dossier_from_envelope(data: bytes, catalog: Catalog | None = None) -> Dossie
         created = datetime.strptime(env.created, "%d/%m/%Y").date()
     except ValueError:
         created = None
-    draft = Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms={})
+    draft = Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms={}, agent=env.agent)
     return Dossier(draft=draft, files=files, created=created)

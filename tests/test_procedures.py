@@ -88,3 +88,45 @@ def test_unconfirmed_entries_say_so():
     catalog = load_catalog()
     assert catalog.procedure("CN-1LAN").unconfirmed and catalog.form("M14-HSB").unconfirmed
     assert not catalog.procedure("600").unconfirmed
+
+
+def load(name: str) -> dict:
+    return json.loads((ROOT / "docs" / "examples" / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("name", "field"), [
+    ("CN-XNC-ra-nuoc-ngoai.json", "QuocGiaDinhCu"), ("CN-HUONGTIEP-huong-tiep.json", "LyDoHuongTiep"),
+    ("CN-DICHUYEN-di-chuyen.json", "MaTinhChuyenDen"), ("CN-QD91-tro-cap-hang-thang.json", "SoQuyetDinh"),
+    ("CN-QD52-nha-giao.json", "NgayQuyetDinh"),
+])
+def test_each_individual_procedure_requires_its_own_fields(name, field):
+    d = load(name)
+    d["forms"]["DN-CN"][0].pop(field)
+    found = errors(d)
+    assert ("DN-CN", 1, field, "rule.required_when") in found, found
+    assert d["procedure"] in errors_of(validate(draft_from_dict(d)))[0].message_vi or field == "MaTinhChuyenDen"
+
+
+def test_moving_checks_the_commune_belongs_to_the_new_province():
+    d = load("CN-DICHUYEN-di-chuyen.json")
+    d["forms"]["DN-CN"][0]["MaXaChuyenDen"] = "26743"        # a commune of Hồ Chí Minh City, not of Hà Nội
+    assert errors(d) == [("DN-CN", 1, "MaXaChuyenDen", "field.code_parent")]
+
+
+def test_survivors_exactly_one_receiver_and_relationship():
+    d = load("CN-TUTUAT-tu-tuat.json")
+    d["forms"]["M09-HSB"][0]["ThanNhan"][1]["NguoiNhanTien"] = "1"
+    assert errors(d) == [("M09-HSB", 1, "ThanNhan", "rule.exactly_one")]
+    d = load("CN-TUTUAT-tu-tuat.json")
+    d["forms"]["M09-HSB"][0]["ThanNhan"][0]["MoiQuanHe"] = "BAN"
+    assert errors(d) == [("M09-HSB", 1, "ThanNhan[1].MoiQuanHe", "field.code_unknown")]
+
+
+def test_an_agent_filing_for_a_person_is_named_in_the_envelope():
+    from forms.xmlread import draft_from_envelope
+
+    d = load("CN-TUTUAT-tu-tuat.json")
+    back = draft_from_envelope(build_unsigned(draft_from_dict(d)))
+    assert back.agent is not None and back.agent.code == "DL0001" and back.agent.tax_code == "0105555555"
+    d["agent"]["tax_code"] = "123"
+    assert errors(d) == [("agent", None, "tax_code", "field.tax_code")]
