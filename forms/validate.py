@@ -347,7 +347,20 @@ def rule_exactly_one(ctx: RuleContext, p: Mapping[str, Any]) -> None:
             ctx.report.add(code, i, table, f, "rule.exactly_one", count=count)
 
 
+def rule_before_period(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """A back payment (truy đóng) covers months before the declared period, never the period itself or later."""
+    form, name = str(p["form"]), str(p["field"])
+    if ctx.period is None:
+        return
+    f = ctx.field_of(form, name)
+    for i, row in enumerate(ctx.parsed.get(form, []), start=1):
+        month = row.get(name)
+        if month is not None and month >= ctx.period:
+            ctx.report.add(form, i, name, f, "rule.before_period", month=str(month), period=str(ctx.period))
+
+
 RULES: dict[str, Rule] = {
+    "before_period": rule_before_period,
     "days_within": rule_days_within,
     "exactly_one": rule_exactly_one,
     "required_when": rule_required_when,

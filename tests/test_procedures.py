@@ -130,3 +130,20 @@ def test_an_agent_filing_for_a_person_is_named_in_the_envelope():
     assert back.agent is not None and back.agent.code == "DL0001" and back.agent.tax_code == "0105555555"
     d["agent"]["tax_code"] = "123"
     assert errors(d) == [("agent", None, "tax_code", "field.tax_code")]
+
+
+def test_601_back_payment_is_for_past_months_with_papers():
+    d = load("601-truy-dong.json")
+    d["forms"]["D02-TS"][0]["tuThang"] = "03/2026"
+    d["forms"]["D02-TS"][0]["denThang"] = "03/2026"
+    assert errors(d) == [("D02-TS", 1, "tuThang", "rule.before_period")]
+    d = load("601-truy-dong.json")
+    del d["forms"]["D01-TS"]
+    assert errors(d) == [("D01-TS", None, None, "dossier.form_required")]
+
+
+def test_604_unit_declaration():
+    d = load("604-thay-doi-thong-tin.json")
+    d["forms"]["TK3-TS"][0]["Email"] = "nhansu@"
+    d["forms"]["TK3-TS"][0]["LoaiHinh"] = "ZZ"
+    assert errors(d) == [("TK3-TS", 1, "LoaiHinh", "field.code_unknown"), ("TK3-TS", 1, "Email", "field.email")]

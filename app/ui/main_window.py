@@ -188,7 +188,8 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         self._action(bar, tr("Nhập Excel…"), self.import_excel, "import-excel")
         self._action(bar, tr("Xuất Excel…"), self.export_excel, "export-excel")
-        self._action(bar, tr("In / Lưu PDF…"), self.print_pdf, "print")
+        self._action(bar, tr("In…"), self.print_now, "print-now", QKeySequence.StandardKey.Print)
+        self._action(bar, tr("Lưu PDF…"), self.print_pdf, "print")
         bar.addSeparator()
         self._action(bar, tr("Cài đặt"), self.open_settings, "settings")
         self._action(bar, "English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language")
@@ -531,6 +532,25 @@ class MainWindow(QMainWindow):
         self.runner.start(lambda progress: render(draft, Path(path)),
                           on_done=lambda pages: self.statusBar().showMessage(
                               tr("Đã lưu {0} ({1} trang)").format(path, pages), 15000),
+                          on_error=self.message)
+
+    def print_now(self) -> None:
+        """Lay the dossier out as PDF and hand it to the system's viewer, whose Print goes to any printer."""
+        import tempfile
+
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        editor = self.current_editor()
+        if editor is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
+            return
+        path = Path(tempfile.mkdtemp(prefix="bhxh-in-")) / f"hoso-{editor.draft_id}.pdf"
+        from forms.printing import render
+
+        draft = self.store.load_draft(editor.draft_id)
+        self.runner.start(lambda progress: render(draft, path),
+                          on_done=lambda *_: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
                           on_error=self.message)
 
     # ---------------------------------------------------------------- settings and language

@@ -44,7 +44,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="100"/>
-        <location filename="../../app/ui/main_window.py" line="193"/>
+        <location filename="../../app/ui/main_window.py" line="194"/>
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -237,137 +237,143 @@
     </message>
     <message>
         <location filename="../../app/ui/main_window.py" line="191"/>
-        <source>In / Lưu PDF…</source>
-        <translation>Print / Save PDF…</translation>
+        <source>In…</source>
+        <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="210"/>
+        <location filename="../../app/ui/main_window.py" line="192"/>
+        <source>Lưu PDF…</source>
+        <translation>Save PDF…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="211"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
         <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="221"/>
+        <location filename="../../app/ui/main_window.py" line="222"/>
         <source>Tất cả đơn vị</source>
         <translation>All units</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="248"/>
+        <location filename="../../app/ui/main_window.py" line="249"/>
         <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
         <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="269"/>
+        <location filename="../../app/ui/main_window.py" line="270"/>
         <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
         <translation>Choose or create a unit first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="343"/>
+        <location filename="../../app/ui/main_window.py" line="344"/>
         <source>Chọn các hồ sơ hợp lệ cần ký.</source>
         <translation>Select the valid dossiers to sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="345"/>
+        <location filename="../../app/ui/main_window.py" line="346"/>
         <source>PIN thử nghiệm: {0}</source>
         <translation>Test PIN: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="360"/>
+        <location filename="../../app/ui/main_window.py" line="361"/>
         <source>Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP.</source>
         <translation>Select one valid individual dossier to confirm with an OTP.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="384"/>
+        <location filename="../../app/ui/main_window.py" line="385"/>
         <source>Mật khẩu cổng tiếp nhận của {0}</source>
         <translation>Gateway password for {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="395"/>
+        <location filename="../../app/ui/main_window.py" line="396"/>
         <source>Chọn các hồ sơ đã ký cần nộp.</source>
         <translation>Select the signed dossiers to submit.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="417"/>
+        <location filename="../../app/ui/main_window.py" line="418"/>
         <source>Đã nộp {0}/{1} hồ sơ.</source>
         <translation>Submitted {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="422"/>
+        <location filename="../../app/ui/main_window.py" line="423"/>
         <source>Đang nộp hồ sơ…</source>
         <translation>Submitting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="458"/>
+        <location filename="../../app/ui/main_window.py" line="459"/>
         <source>Hồ sơ này chưa được nộp.</source>
         <translation>This dossier has not been submitted.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="462"/>
+        <location filename="../../app/ui/main_window.py" line="463"/>
         <source>Số hồ sơ: {0}</source>
         <translation>Dossier no.: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="462"/>
+        <location filename="../../app/ui/main_window.py" line="463"/>
         <source>Thời điểm tiếp nhận: {0}</source>
         <translation>Received at: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="463"/>
+        <location filename="../../app/ui/main_window.py" line="464"/>
         <source>Trạng thái: {0}</source>
         <translation>State: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="467"/>
+        <location filename="../../app/ui/main_window.py" line="468"/>
         <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
         <translation>Result document (signature verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="468"/>
+        <location filename="../../app/ui/main_window.py" line="469"/>
         <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
         <translation>Result document (signature NOT verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="469"/>
+        <location filename="../../app/ui/main_window.py" line="470"/>
         <source>Biên nhận và kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="482"/>
-        <location filename="../../app/ui/main_window.py" line="522"/>
+        <location filename="../../app/ui/main_window.py" line="483"/>
+        <location filename="../../app/ui/main_window.py" line="523"/>
+        <location filename="../../app/ui/main_window.py" line="546"/>
         <source>Hãy mở một hồ sơ trước.</source>
         <translation>Open a dossier first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="485"/>
+        <location filename="../../app/ui/main_window.py" line="486"/>
         <source>Nhập Excel</source>
         <translation>Import Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="497"/>
+        <location filename="../../app/ui/main_window.py" line="498"/>
         <source>Đã nhập {0} dòng vào {1}.</source>
         <translation>Imported {0} rows into {1}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="501"/>
+        <location filename="../../app/ui/main_window.py" line="502"/>
         <source>Kết quả nhập Excel</source>
         <translation>Excel import report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="509"/>
+        <location filename="../../app/ui/main_window.py" line="510"/>
         <source>Xuất Excel</source>
         <translation>Export Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="525"/>
+        <location filename="../../app/ui/main_window.py" line="526"/>
         <source>Lưu PDF</source>
         <translation>Save PDF</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="533"/>
+        <location filename="../../app/ui/main_window.py" line="534"/>
         <source>Đã lưu {0} ({1} trang)</source>
         <translation>Saved {0} ({1} pages)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="542"/>
+        <location filename="../../app/ui/main_window.py" line="562"/>
         <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
         <translation>Settings saved; some take effect after a restart.</translation>
     </message>
