@@ -391,3 +391,14 @@ def test_typing_a_known_bhxh_number_fills_the_row(offline):
     assert row["Hoten"] == "Phạm Quốc Huy" and row["Ngaysinh"] == "1988"
     editor.undo.undo()                                   # the fill is one step with the typing
     assert window.store.load_draft(editor.draft_id).forms["D02-TS"][0] == {}
+
+
+def test_editor_shows_what_the_period_costs(offline, qtbot):
+    window = offline
+    editor = window.open_draft(_new_600(window))
+    editor.add_row("D02-TS", 0)
+    for name, value in {"pa": "TM", "Hoten": "An", "Ngaysinh": "1990", "Gioitinh": "1", "tienLuong": "10000000",
+                        "tuThang": "03/2026", "maVungSS": "1"}.items():
+        editor.edit_cell("D02-TS", 0, name, value)
+    qtbot.waitUntil(lambda: "1.050.000" in editor.totals_label.text(), timeout=10_000)   # 10.5% of 10.000.000
+    assert "2.150.000" in editor.totals_label.text()                                     # 21.5%

@@ -40,7 +40,28 @@ from app.workflow import LABELS_VI, State
 from forms.catalog import Catalog
 from forms.draft import Draft
 from forms.model import Field, FieldType, Form
-from forms.validate import Issue, Severity, validate
+from forms.validate import Issue, Severity, check
+
+
+def _totals_text(draft: Draft, checked, lang: str) -> str:
+    """What the unit and its employees pay for the period, from the list as validated (rates in force then)."""
+    from forms.contributions import totals
+    from forms.display import vnd
+    from forms.fieldtypes import Period
+
+    try:
+        month, year = (int(x) for x in draft.period.split("/"))
+        period = Period(year, month)
+    except ValueError:
+        return ""
+    parts = []
+    for code, rows in checked.parsed.items():
+        if rows and rows[0] is not None and "tienLuong" in rows[0]:
+            t = totals(rows, period)
+            if t.rows:
+                parts.append(tr("{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ").format(
+                    code, vnd(t.basis), vnd(t.employee_total), vnd(t.employer_total)))
+    return "  |  ".join(parts)
 
 
 def _yield() -> None:
@@ -288,6 +309,10 @@ class DossierEditor(QWidget):
         header.addWidget(QLabel(tr("Kỳ kê khai")))
         header.addWidget(self.period)
         header.addWidget(self.state_label)
+        self._totals_text = ""
+        self.totals_label = QLabel()
+        self.totals_label.setObjectName("totals")
+        self.totals_label.setWordWrap(True)
 
         self.tabs = QTabWidget()
         self.form_tabs: dict[str, FormTab] = {}
@@ -308,6 +333,7 @@ class DossierEditor(QWidget):
         split.setSizes([520, 110])
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.totals_label)
         layout.addWidget(split)
         self.revalidate()
 
@@ -427,9 +453,10 @@ class DossierEditor(QWidget):
         store_path, catalog = self.store.path, self.catalog
 
         def work(progress) -> list[Issue]:
-            issues = validate(snapshot, catalog, pause=_yield)
+            checked = check(snapshot, catalog, pause=_yield)
+            self._totals_text = _totals_text(snapshot, checked, self.lang)
             with Store(store_path) as own:          # this thread's own connection
-                return issues + register.check(own, snapshot)
+                return checked.issues + register.check(own, snapshot)
 
         self.runner.start(work, on_done=self._validated,
                           on_error=lambda failure: self._validated([]))
@@ -438,6 +465,7 @@ class DossierEditor(QWidget):
         self._validating = False
         if self.store.closed:          # the window is closing; nothing left to show
             return
+        self.totals_label.setText(self._totals_text)
         if self._again:
             self._again = False
             self.revalidate()

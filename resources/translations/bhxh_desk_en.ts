@@ -66,62 +66,67 @@
         <translation>Save file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="53"/>
+        <location filename="../../app/ui/editor.py" line="62"/>
+        <source>{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ</source>
+        <translation>{0}: salary fund {1} VND · employees pay {2} VND · the unit pays {3} VND</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/editor.py" line="74"/>
         <source>Sửa ô {0}</source>
         <translation>Edit cell {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="65"/>
+        <location filename="../../app/ui/editor.py" line="86"/>
         <source>Thêm dòng</source>
         <translation>Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="77"/>
+        <location filename="../../app/ui/editor.py" line="98"/>
         <source>Xóa dòng</source>
         <translation>Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="92"/>
+        <location filename="../../app/ui/editor.py" line="113"/>
         <source>Sửa phụ lục</source>
         <translation>Edit appendix</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="106"/>
+        <location filename="../../app/ui/editor.py" line="127"/>
         <source>Nhập từ Excel</source>
         <translation>Import from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="171"/>
+        <location filename="../../app/ui/editor.py" line="192"/>
         <source>Thêm thành viên</source>
         <translation>Add member</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="209"/>
+        <location filename="../../app/ui/editor.py" line="230"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="209"/>
+        <location filename="../../app/ui/editor.py" line="230"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="217"/>
+        <location filename="../../app/ui/editor.py" line="238"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="248"/>
+        <location filename="../../app/ui/editor.py" line="269"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="288"/>
+        <location filename="../../app/ui/editor.py" line="309"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="326"/>
+        <location filename="../../app/ui/editor.py" line="352"/>
         <source>Điền từ sổ lao động</source>
         <translation>Fill from the employee register</translation>
     </message>
