@@ -39,6 +39,7 @@ class Row:
     ours_xml: Run
     ours_draft: Run
     verify: Run
+    xmlsec_verify: Run
 
 
 def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> list[Row]:
@@ -80,7 +81,9 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
             r_draft = median_run([*app, "sign", str(draft), "-o", str(work / "s.xml"), *sign], reps, env)
             r_verify = median_run([*app, "verify", str(work / "s.xml"), "--trust", str(root), "--trust", str(inter)],
                                   reps, env)
-            out.append(Row(n, unsigned.stat().st_size / 1e6, r_xmlsec, r_xml, r_draft, r_verify))
+            r_xverify = median_run([xmlsec, "--verify", "--trusted-pem", str(root), "--untrusted-pem", str(inter),
+                                    str(work / "s.xml")], reps, env)
+            out.append(Row(n, unsigned.stat().st_size / 1e6, r_xmlsec, r_xml, r_draft, r_verify, r_xverify))
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -89,8 +92,8 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
 def table(rows: list[Row]) -> str:
     lines = [
         "| D02-TS rows | file MB | xmlsec1 --sign s | bhxh-desk sign XML s | ratio | bhxh-desk sign draft s | ratio "
-        "| peak MB xmlsec1 / XML / draft | verify s (peak MB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| peak MB xmlsec1 / XML / draft | verify s (peak MB) | xmlsec1 --verify s | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
@@ -98,6 +101,7 @@ def table(rows: list[Row]) -> str:
             f"{r.ours_xml.seconds / r.xmlsec.seconds:.2f} | {r.ours_draft.seconds:.3f} | "
             f"{r.ours_draft.seconds / r.xmlsec.seconds:.2f} | "
             f"{r.xmlsec.peak_mb:.0f} / {r.ours_xml.peak_mb:.0f} / {r.ours_draft.peak_mb:.0f} | "
-            f"{r.verify.seconds:.3f} ({r.verify.peak_mb:.0f}) |"
+            f"{r.verify.seconds:.3f} ({r.verify.peak_mb:.0f}) | {r.xmlsec_verify.seconds:.3f} | "
+            f"{r.verify.seconds / r.xmlsec_verify.seconds:.2f} |"
         )
     return "\n".join(lines)
