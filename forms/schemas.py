@@ -129,9 +129,14 @@ TREE_LIMIT = 24 * 1024 * 1024
 def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None) -> None:
     """Validate a serialized file. Up to ``TREE_LIMIT`` bytes it is parsed whole (fastest); above that it is
     validated while parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
+    from forms.xmlsafe import refuse_prolog_tricks
+
+    refuse_prolog_tricks(data)
     schema = _schema(schema_name)
     try:
         if len(data) <= TREE_LIMIT or row_tag is None:
+            # huge_tree: a 100,000-row form has text beyond libxml2's default limits; entities stay off and
+            # the size and DOCTYPE were refused above.
             parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
             doc = etree.fromstring(data, parser)
             if not schema.validate(doc):

@@ -149,6 +149,7 @@ def verify_file(data: bytes, slot: str) -> SignatureInfo:
     except ValueError as exc:
         raise SignatureError("sig.invalid", where=where, reason=f"unreadable certificate: {exc}") from None
     config = SignatureConfiguration(location=f"./{slot}/", expect_references=2)
+    # The file already passed parse_xml above (no DOCTYPE, capped size); huge_tree only admits big base64 text.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
     try:
         results = XMLVerifier().verify(data, x509_cert=cert, expect_config=config, parser=parser)

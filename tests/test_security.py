@@ -217,3 +217,12 @@ def test_fuzz_excel_importer(tmp_path, rows):
         assert exc.message("vi")
         return
     assert not (result.rows and result.refused)          # never half-applied
+
+
+def test_schema_checks_refuse_a_doctype_too():
+    """Form files inside an envelope reach the XSD check before any signature check; it refuses DOCTYPEs."""
+    from forms.schemas import check_bytes
+
+    with pytest.raises(XmlError) as info:
+        check_bytes(XXE, "D02-TS", "D02-TS.xml")
+    assert info.value.code == "xml.forbidden"
