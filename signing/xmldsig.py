@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,8 +24,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from forms.errors import XmlError
 from forms.xmlbuild import XML_DECLARATION, canonical_body
-from forms.xmlsafe import parse_xml
+from forms.xmlsafe import refuse_prolog_tricks
 from signing.errors import SignatureError
 from signing.signer import Signer
 
@@ -105,17 +107,57 @@ class SignatureInfo:
     signed: etree._Element          # the document as signed (use this, not the input: see what is signed)
 
 
-def _find_signature(root: etree._Element, slot: str) -> etree._Element:
-    signatures = root.findall(f".//{{{DS}}}Signature")
-    holder = root.find(slot)
-    if holder is None:
+def _locate_signature(data: bytes, slot: str) -> tuple[str, etree._Element]:
+    """The root's tag and the one ds:Signature in ``<root>/<slot>``, found while streaming: nothing but the
+    signature is kept, so a 100,000-row form is not held as a tree here (signxml builds its own)."""
+    refuse_prolog_tricks(data)
+    end = data.find(b"?>") if data.startswith(b"<?xml") else -1
+    body = data[end + 2:] if end >= 0 else data
+    if b"<?" in body:
+        raise XmlError("xml.forbidden", what="processing instruction")
+    signature_tag = f"{{{DS}}}Signature"
+    root_tag, depth, slot_seen, in_signature = "", 0, False, 0
+    found: list[tuple[etree._Element, bool]] = []
+    try:
+        for event, el in etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
+                                         no_network=True, load_dtd=False, huge_tree=True):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root_tag = el.tag
+                in_signature += el.tag == signature_tag
+                continue
+            if in_signature and el.tag != signature_tag:      # the signature's own parts: keep
+                depth -= 1
+                continue
+            if el.tag == signature_tag:
+                in_signature -= 1
+                parent = el.getparent()
+                found.append((el, depth == 3 and parent is not None and parent.tag == slot))
+            elif depth == 2 and el.tag == slot:
+                slot_seen = True
+            elif not any(_is_ancestor(el, sig) for sig, _ in found):
+                el.clear(keep_tail=True)
+            depth -= 1
+    except etree.XMLSyntaxError as exc:
+        raise XmlError("xml.malformed", reason=str(exc).splitlines()[0][:200]) from None
+    if not slot_seen:
         raise SignatureError("sig.slot_missing", where=slot)
-    inside = holder.findall(f"{{{DS}}}Signature")
+    inside = [sig for sig, in_slot in found if in_slot]
     if not inside:
-        raise SignatureError("sig.missing", where=f"{root.tag}/{slot}")
-    if len(signatures) != 1 or len(inside) != 1:
-        raise SignatureError("sig.invalid", where=f"{root.tag}/{slot}", reason="more than one Signature element")
-    return inside[0]
+        raise SignatureError("sig.missing", where=f"{root_tag}/{slot}")
+    if len(found) != 1:
+        raise SignatureError("sig.invalid", where=f"{root_tag}/{slot}", reason="more than one Signature element")
+    return root_tag, inside[0]
+
+
+def _is_ancestor(el: etree._Element, descendant: etree._Element) -> bool:
+    node = descendant.getparent()
+    while node is not None:
+        if node is el:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _signing_time(signature: etree._Element) -> datetime | None:
@@ -135,9 +177,8 @@ def verify_file(data: bytes, slot: str) -> SignatureInfo:
     from signxml import SignatureConfiguration, XMLVerifier
     from signxml.exceptions import SignXMLException
 
-    root = parse_xml(data, allow_huge_text=True)
-    where = f"{root.tag}/{slot}"
-    signature = _find_signature(root, slot)
+    root_tag, signature = _locate_signature(data, slot)
+    where = f"{root_tag}/{slot}"
     refs = signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
     if [r.get("URI") for r in refs][:1] != [""] or len(refs) != 2:
         raise SignatureError("sig.invalid", where=where, reason='the signature must cover the whole file (URI="")')
@@ -149,7 +190,7 @@ def verify_file(data: bytes, slot: str) -> SignatureInfo:
     except ValueError as exc:
         raise SignatureError("sig.invalid", where=where, reason=f"unreadable certificate: {exc}") from None
     config = SignatureConfiguration(location=f"./{slot}/", expect_references=2)
-    # The file already passed parse_xml above (no DOCTYPE, capped size); huge_tree only admits big base64 text.
+    # The file already passed the prolog checks above (no DOCTYPE, capped size); huge_tree only admits big text.
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
     try:
         results = XMLVerifier().verify(data, x509_cert=cert, expect_config=config, parser=parser)
