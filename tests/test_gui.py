@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -402,3 +403,35 @@ def test_editor_shows_what_the_period_costs(offline, qtbot):
         editor.edit_cell("D02-TS", 0, name, value)
     qtbot.waitUntil(lambda: "1.050.000" in editor.totals_label.text(), timeout=10_000)   # 10.5% of 10.000.000
     assert "2.150.000" in editor.totals_label.text()                                     # 21.5%
+
+
+def test_english_is_one_switch_away(qtbot, tmp_path, monkeypatch):
+    """The language action rebuilds the window in English; the open dossier stays open."""
+    from forms.resources import resource
+
+    if not resource("translations", "bhxh_desk_en.qm").exists():      # built at install by the bootstrap
+        subprocess.run([str(Path(sys.executable).parent / "pyside6-lrelease"), "-silent",
+                        str(resource("translations", "bhxh_desk_en.ts")), "-qm",
+                        str(resource("translations", "bhxh_desk_en.qm"))], check=True)
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
+    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
+    from app.ui.qt_app import Application
+
+    app = Application(["bhxh-desk"])
+    window = app.build()
+    draft_id = _new_600(window)
+    window.open_draft(draft_id)
+    assert window.findChild(QAction, "new-dossier").text() == "Hồ sơ mới"
+    window.findChild(QAction, "language").trigger()
+    english = app.window
+    qtbot.addWidget(english)
+    try:
+        assert english is not window and english.findChild(QAction, "new-dossier").text() == "New dossier"
+        assert english.current_editor() is not None and english.current_editor().draft_id == draft_id
+        assert json.loads((home / "config" / "settings.json").read_text())["language"] == "en"
+    finally:
+        english.findChild(QAction, "language").trigger()          # back to Vietnamese for the other tests
+        qtbot.addWidget(app.window)
+        app.close()
