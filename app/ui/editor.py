@@ -309,7 +309,6 @@ class DossierEditor(QWidget):
         header.addWidget(QLabel(tr("Kỳ kê khai")))
         header.addWidget(self.period)
         header.addWidget(self.state_label)
-        self._totals_text = ""
         self.totals_label = QLabel()
         self.totals_label.setObjectName("totals")
         self.totals_label.setWordWrap(True)
@@ -452,20 +451,21 @@ class DossierEditor(QWidget):
                          forms={k: [dict(r) for r in v] for k, v in self.draft.forms.items()})
         store_path, catalog = self.store.path, self.catalog
 
-        def work(progress) -> list[Issue]:
+        lang = self.lang
+
+        def work(progress) -> tuple[list[Issue], str]:
             checked = check(snapshot, catalog, pause=_yield)
-            self._totals_text = _totals_text(snapshot, checked, self.lang)
             with Store(store_path) as own:          # this thread's own connection
-                return checked.issues + register.check(own, snapshot)
+                return checked.issues + register.check(own, snapshot), _totals_text(snapshot, checked, lang)
 
-        self.runner.start(work, on_done=self._validated,
-                          on_error=lambda failure: self._validated([]))
+        self.runner.start(work, on_done=lambda result: self._validated(*result),
+                          on_error=lambda failure: self._validated([], ""))
 
-    def _validated(self, issues: list[Issue]) -> None:
+    def _validated(self, issues: list[Issue], totals: str) -> None:
         self._validating = False
         if self.store.closed:          # the window is closing; nothing left to show
             return
-        self.totals_label.setText(self._totals_text)
+        self.totals_label.setText(totals)
         if self._again:
             self._again = False
             self.revalidate()
