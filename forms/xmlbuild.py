@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from forms import fieldtypes, schemas
+from forms.canonical import XML_DECLARATION, escape
 from forms.catalog import Catalog, load_catalog
 from forms.display import dmy
 from forms.draft import Draft, Unit
@@ -34,7 +35,6 @@ ENVELOPE_SIGNATURE = "CKy_Dvi"
 SUBJECT_KIND = {"unit": "1", "person": "2"}   # LoaiDoiTuong (bhxh-desk decision; unconfirmed)
 IVAN_CODE = ""           # bhxh-desk is not a licensed I-VAN and claims no I-VAN code
 IVAN_NAME = "bhxh-desk"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 class InvalidDossier(XmlError):
@@ -59,54 +59,6 @@ class FormFile:
     @property
     def extension(self) -> str:
         return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
-
-
-def escape(text: str) -> str:
-    """Escape text content exactly as Canonical XML does."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#xD;")
-    return text
-
-
-def looks_canonical(data: bytes) -> bool:
-    """A cheap, conservative test that a file is in the canonical form this module writes: our XML
-    declaration, no attributes, comments, PIs, DOCTYPE, self-closed or CR characters, only the four
-    escapes C14N produces, and no raw '>' in text. False only means "take the slow, exact path"."""
-    if not data.startswith(XML_DECLARATION):
-        return False
-    body = data[len(XML_DECLARATION):]
-    if not body.startswith(b"<") or not body.endswith(b">"):
-        return False
-    if any(bad in body for bad in (b"/>", b"<!", b"<?", b"\r", b"=")):
-        return False
-    if body.count(b"&") != sum(body.count(e) for e in (b"&amp;", b"&lt;", b"&gt;", b"&#xD;")):
-        return False
-    return body.count(b"<") == body.count(b">")
-
-
-def canonicalize(data: bytes) -> bytes:
-    """The exact canonical form of any (safe) XML file, with our declaration: the slow path."""
-    from lxml import etree
-
-    from forms.xmlsafe import parse_xml
-
-    root = parse_xml(data, allow_huge_text=True)
-    return XML_DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
-
-
-def canonical_body(data: bytes) -> memoryview:
-    """The bytes a C14N of this file's document gives: the file without its XML declaration (a view, not
-    a copy: forms of tens of megabytes are sliced here)."""
-    view = memoryview(data)
-    if data.startswith(XML_DECLARATION):
-        return view[len(XML_DECLARATION):]
-    return view
 
 
 def _leaf(out: list[str], name: str, text: str) -> None:

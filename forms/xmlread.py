@@ -15,11 +15,12 @@ from typing import Any
 from lxml import etree
 
 from forms import schemas
+from forms.canonical import canonicalize, looks_canonical
 from forms.catalog import Catalog, load_catalog
 from forms.draft import Agent, Draft, Row, Unit
 from forms.errors import XmlError
 from forms.model import Field, FieldType, Form
-from forms.xmlbuild import ENVELOPE_NAME, ENVELOPE_SIGNATURE, Dossier, FormFile, canonicalize, looks_canonical
+from forms.xmlbuild import ENVELOPE_NAME, ENVELOPE_SIGNATURE, Dossier, FormFile
 from forms.xmlsafe import parse_xml
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from forms.xmlbuild import ENVELOPE_SIGNATURE, XML_DECLARATION, canonical_body, escape
+from forms.canonical import XML_DECLARATION, canonical_body, escape
+from forms.xmlbuild import ENVELOPE_SIGNATURE
 from forms.xmlsafe import parse_xml
 from signing.errors import SigningError
 

@@ -24,8 +24,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from forms.canonical import XML_DECLARATION, canonical_body
 from forms.errors import XmlError
-from forms.xmlbuild import XML_DECLARATION, canonical_body
 from forms.xmlsafe import refuse_prolog_tricks
 from signing.errors import SignatureError
 from signing.signer import Signer

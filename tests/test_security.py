@@ -116,7 +116,7 @@ def test_wrapped_result_document_is_refused(tmp_path, pki):
     from app.filing import Filing
     from app.store import Store
     from app.store.outbox import Outbox
-    from forms.xmlbuild import XML_DECLARATION
+    from forms.canonical import XML_DECLARATION
     from signing.signer import KeySigner
     from signing.xmldsig import sign_file
 

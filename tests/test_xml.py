@@ -205,7 +205,7 @@ def c14n(data: bytes) -> bytes:
 
 def test_files_are_written_in_canonical_form(example):
     """The signer digests the file bytes directly; that is only right if they are already C14N."""
-    from forms.xmlbuild import canonical_body
+    from forms.canonical import canonical_body
 
     for f in build_form_files(example):
         assert canonical_body(f.content) == c14n(f.content)
@@ -238,7 +238,7 @@ def test_attachments_are_checked_and_never_dropped():
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Co", "Cn"),
                                       exclude_characters="\x00"), min_size=1, max_size=30))
 def test_canonical_form_holds_for_any_accepted_text(text):
-    from forms.xmlbuild import canonical_body
+    from forms.canonical import canonical_body
 
     d = minimal_dict()
     d["unit"]["name"] = text

@@ -15,8 +15,8 @@ from datetime import timedelta
 from app.gateway.protocol import PROCESSING, RECEIVED, REJECTED, RESULT, DossierStatus
 from app.gateway.sandbox.db import SandboxDB, StoredDossier, iso, now
 from app.gateway.sandbox.pki import SandboxPKI
+from forms.canonical import XML_DECLARATION, escape
 from forms.display import dmy
-from forms.xmlbuild import XML_DECLARATION, escape
 from signing.signer import KeySigner
 from signing.xmldsig import sign_file
 
