@@ -117,7 +117,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     lang = _lang(args)
     try:
-        data = build_unsigned(read_draft(args.draft), created=_parse_created(args.date))
+        data = build_unsigned(read_draft(args.draft), created=_parse_created(args.date), memo=_check_memo())
     except InvalidDossier as exc:
         print(exc.message(lang), file=sys.stderr)
         for issue in exc.issues:
@@ -230,17 +230,19 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def cmd_schemas(args: argparse.Namespace) -> int:
     from forms.catalog import load_catalog
     from forms.resources import resource
-    from forms.schemas import form_xsd
+    from forms.xsdgen import form_index, form_xsd
 
+    catalog = load_catalog()
+    wanted = {f"{form.code}.xsd": form_xsd(form) for form in catalog.forms.values()}
+    wanted["forms.json"] = form_index(catalog)
     stale = []
-    for form in load_catalog().forms.values():
-        path = resource("schemas", f"{form.code}.xsd")
-        data = form_xsd(form)
+    for name, data in wanted.items():
+        path = resource("schemas", name)
         if args.action == "write":
             path.write_bytes(data)
             print(path)
         elif not path.exists() or path.read_bytes() != data:
-            stale.append(form.code)
+            stale.append(name)
     if stale:
         print("Out of date: " + ", ".join(stale), file=sys.stderr)
         return EXIT_INVALID
@@ -306,63 +308,78 @@ def _output_paths(drafts: list[str], output: str) -> list[Path]:
     return [folder / (f"{n}.xml" if names.count(n) == 1 else f"{n}-{i}.xml") for i, n in enumerate(names, 1)]
 
 
+def _check_memo():
+    """The record of files already checked in full (forms.checkmemo), in the user's cache folder."""
+    from app.paths import default_paths
+    from forms.checkmemo import CheckMemo
+
+    return CheckMemo(default_paths().cache / "checked")
+
+
 def cmd_sign(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
-    from forms.xmlbuild import InvalidDossier
-    from signing import certs
-    from signing.dossier import sign_dossier
-    from signing.errors import SigningError
-    from signing.prompter import EnvPinPrompter, TerminalPrompter
-    from signing.token.client import TokenHelper
-
-    lang = _lang(args)
     if args.otp:
         from app.gateway_commands import sign_with_otp
 
         return sign_with_otp(args)
+    from signing.token.client import TokenHelper
+
+    lang = _lang(args)
     with TokenHelper(args.pkcs11_module) as helper:
-        # The helper and its driver start while the dossiers are read and checked.
+        # The helper and its driver start on the other core while the dossiers are read and checked.
         warm = threading.Thread(target=_warm_up, args=(helper,), daemon=True)
         warm.start()
+        from datetime import UTC, datetime
+
+        from forms.errors import InvalidDossier
+        from signing.errors import SigningError
+        from signing.prompter import EnvPinPrompter, TerminalPrompter
+
         # Everything that can fail without the token fails first: no PIN is asked for a dossier that cannot go.
-        dossiers = []
+        memo = _check_memo()
+        envelopes = []
         for path in args.drafts:
             try:
-                dossiers.append(_load_for_signing(path))
+                envelopes.append(_load_for_signing(path, memo))
             except InvalidDossier as exc:
                 print(f"{path}: {exc.message(lang)}", file=sys.stderr)
                 for issue in exc.issues:
                     print(f"  {issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
                 return EXIT_INVALID
         outputs = _output_paths(args.drafts, args.output)
-        anchors, intermediates = _trust_material(args.trust)
         prompter = EnvPinPrompter(args.pin_env) if args.pin_env else TerminalPrompter(lang)
         now = datetime.now(UTC)
         done = 0
         warm.join()
         cert = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id, prompter=prompter)
-        token_certs = [c.certificate for c in helper.certificates() if c.token.serial == cert.token.serial]
-        for dossier in dossiers:
-            certs.check_signing_certificate(cert.certificate, at=now, unit_tax_code=dossier.draft.unit.tax_code,
-                                            override_reason=args.override_tax_code,
-                                            intermediates=intermediates + token_certs, anchors=anchors)
-        if args.override_tax_code:
-            _record_override(args, cert, dossiers)
+        _check_certificate(args, helper, cert, envelopes, now)
         with helper.session(cert, prompter) as session:
             try:
-                for path, dossier, out in zip(args.drafts, dossiers, outputs, strict=True):
-                    _write_output(out, sign_dossier(dossier, session, signing_time=now))
+                for path, envelope, out in zip(args.drafts, envelopes, outputs, strict=True):
+                    _write_output(out, envelope.sign(session, signing_time=now))
                     done += 1
                     print(f"{out}", file=sys.stdout)
-                    print(f"[{done}/{len(dossiers)}] {path}", file=sys.stderr)
+                    print(f"[{done}/{len(envelopes)}] {path}", file=sys.stderr)
             except SigningError as exc:
                 if done == 0:
                     raise
-                print(BhxhError("sign.partial", done=done, total=len(dossiers), reason=exc.message(lang))
+                print(BhxhError("sign.partial", done=done, total=len(envelopes), reason=exc.message(lang))
                       .message(lang), file=sys.stderr)
                 return EXIT_ERROR
     return EXIT_OK
+
+
+def _check_certificate(args: argparse.Namespace, helper, cert, envelopes, now) -> None:
+    """Validity, key usage, each unit's tax code and the chain, before any PIN is asked."""
+    from signing import certs
+
+    anchors, intermediates = _trust_material(args.trust)
+    token_certs = [c.certificate for c in helper.certificates() if c.token.serial == cert.token.serial]
+    for envelope in envelopes:
+        certs.check_signing_certificate(cert.certificate, at=now, unit_tax_code=envelope.unit_tax_code,
+                                        override_reason=args.override_tax_code,
+                                        intermediates=intermediates + token_certs, anchors=anchors)
+    if args.override_tax_code:
+        _record_override(args, cert, envelopes)
 
 
 def _warm_up(helper) -> None:
@@ -371,31 +388,32 @@ def _warm_up(helper) -> None:
         helper.certificates()
 
 
-def _load_for_signing(path: str):
+def _load_for_signing(path: str, memo):
     """A draft (JSON) is validated and built; an unsigned BHXHDienTu.xml is checked and signed as it is."""
-    from forms.draft import read_draft
-    from forms.xmlbuild import build_forms
-    from forms.xmlread import dossier_from_envelope
+    from signing.envelope import prepare
 
     try:
         with open(path, "rb") as fh:
-            head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+            data = fh.read()
     except OSError as exc:
         raise DraftError("draft.cannot_open", path=path, reason=exc.strerror or str(exc)) from None
-    if head.startswith(b"<"):
-        return dossier_from_envelope(Path(path).read_bytes())
-    return build_forms(read_draft(path))
+    if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        from forms.draft import read_draft
+        from forms.xmlbuild import build_unsigned
+
+        data = build_unsigned(read_draft(path), memo=memo)
+    return prepare(data, memo=memo)
 
 
-def _record_override(args: argparse.Namespace, cert, dossiers) -> None:
+def _record_override(args: argparse.Namespace, cert, envelopes) -> None:
     """An agent signing with a certificate of another tax code says why; the reason goes to the audit log."""
     from app.store import Store
     from signing.certs import facts
 
     with Store() as store:
-        for d in dossiers:
+        for e in envelopes:
             store.record("tax-code-override", None,
-                         f"unit {d.draft.unit.code} MST {d.draft.unit.tax_code}; certificate "
+                         f"unit {e.unit_code} MST {e.unit_tax_code}; certificate "
                          f"{facts(cert.certificate).subject} MST {facts(cert.certificate).tax_code}; "
                          f"reason: {args.override_tax_code}")
 

@@ -19,6 +19,7 @@ class Paths:
     data: Path
     config: Path
     logs: Path
+    cache: Path         # what can be thrown away: the record of files already checked (forms.checkmemo)
 
     @property
     def store(self) -> Path:
@@ -33,13 +34,14 @@ def default_paths() -> Paths:
     home = os.environ.get(HOME_ENV)
     if home:
         base = Path(home).expanduser()
-        return Paths(data=base / "data", config=base / "config", logs=base / "logs")
+        return Paths(data=base / "data", config=base / "config", logs=base / "logs", cache=base / "cache")
     import platformdirs
 
     return Paths(
         data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
         config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
         logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        cache=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
     )
 
 

@@ -16,7 +16,12 @@ raises bare exceptions across a layer.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from forms.messages import render
+
+if TYPE_CHECKING:
+    from forms.validate import Issue
 
 
 class BhxhError(Exception):
@@ -51,6 +56,16 @@ class XmlError(BhxhError):
 
 class SchemaError(XmlError):
     default_code = "xml.schema"
+
+
+class InvalidDossier(XmlError):
+    """The draft still has validation errors; ``issues`` lists them."""
+
+    default_code = "xml.invalid_dossier"
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("xml.invalid_dossier", count=len(issues))
 
 
 class StoreError(BhxhError):

@@ -1,116 +1,42 @@
-"""XSDs for every file bhxh-desk writes, and checking files against them.
+"""Checking files against the XSDs in ``resources/schemas``, and the form layouts listed beside them.
 
-The form XSDs in ``resources/schemas`` are generated from the catalog (``bhxh-desk schemas write``) and
-committed, so that they can be read and reviewed as files and used by the sandbox gateway; a test fails
-when a committed XSD no longer matches the catalog. They check what the Python validator checks in a
-second, independent way: element order and presence, and each value's lexical form. The envelope XSD
-(``BHXHDienTu.xsd``) is written by hand.
+The form XSDs and ``forms.json`` are generated from the catalog by ``forms.xsdgen``; the envelope XSD
+(``BHXHDienTu.xsd``) is written by hand. This module imports neither the catalog nor the field types,
+so that signing starts quickly.
 """
 
 from __future__ import annotations
 
 import io
+import json
+from dataclasses import dataclass
 from functools import cache
 
 from lxml import etree
 
-from forms.catalog import code_list
 from forms.errors import CatalogError, SchemaError
-from forms.model import Field, FieldType, Form
 from forms.resources import resource
 
-XS = "http://www.w3.org/2001/XMLSchema"
 ENVELOPE_SCHEMA = "BHXHDienTu"
-MAX_ENUM = 300
-
-_PATTERNS = {
-    FieldType.DATE: r"(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])/[0-9]{4}",
-    FieldType.BIRTHDATE: r"((0[1-9]|[12][0-9]|3[01])/)?((0[1-9]|1[0-2])/)?[0-9]{4}",
-    FieldType.PERIOD: r"(0[1-9]|1[0-2])/[0-9]{4}",
-    FieldType.BHXH_ID: r"[0-9]{10}",
-    FieldType.PERSONAL_ID: r"[0-9]{9}|[0-9]{12}",
-    FieldType.TAX_CODE: r"[0-9]{10}(-[0-9]{3})?",
-    FieldType.PHONE: r"0[0-9]{9,10}",
-    FieldType.EMAIL: r"[^@\s]+@[^@\s]+\.[^@\s]+",
-    FieldType.MONEY: r"[0-9]+",
-    FieldType.SALARY: r"[0-9]+(\.[0-9]+)?",
-    FieldType.RATE: r"[0-9]{1,3}(\.[0-9]+)?",
-    FieldType.INT: r"[0-9]+",
-    FieldType.SEQ: r"[1-9][0-9]*",
-}
 
 
-def _el(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
-    return etree.SubElement(parent, f"{{{XS}}}{tag}", attrs)
+@dataclass(frozen=True, slots=True)
+class FormLayout:
+    code: str
+    root: str
+    row_element: str
+    signature_element: str
 
 
-def _simple(parent: etree._Element, f: Field) -> None:
-    el = _el(parent, "element", name=f.name)
-    st = _el(el, "simpleType")
-    r = _el(st, "restriction", base="xs:string")
-    if f.retired:
-        _el(r, "maxLength", value="0")
-        return
-    optional = not f.required and f.type is not FieldType.SEQ
-    if f.type is FieldType.CODE:
-        codes = code_list(f.codes or "")
-        if codes.complete and len(codes.entries) <= MAX_ENUM:
-            if optional:
-                _el(r, "enumeration", value="")
-            for code in codes.entries:
-                _el(r, "enumeration", value=code)
-            return
-        pattern = codes.code_pattern or "[0-9A-Za-z]{1,20}"
-        pattern = pattern.removeprefix("^").removesuffix("$")
-    elif f.type is FieldType.TEXT:
-        _el(r, "maxLength", value=str(f.max_len or 1000))
-        if not f.required and not f.pattern:
-            return
-        pattern = f.pattern or ".*"
-        if f.required and not f.pattern:
-            _el(r, "minLength", value="1")
-            return
-    else:
-        pattern = _PATTERNS[f.type]
-    _el(r, "pattern", value=f"({pattern})?" if optional else f"({pattern})")
-
-
-def _sequence_of(parent: etree._Element, fields: tuple[Field, ...]) -> None:
-    seq = _el(_el(parent, "complexType"), "sequence")
-    for f in fields:
-        if f.type is FieldType.GROUP:
-            el = _el(seq, "element", name=f.name, minOccurs="0")
-            _sequence_of(el, f.fields)
-        elif f.type is FieldType.TABLE:
-            el = _el(seq, "element", name=f.name)
-            inner = _el(_el(el, "complexType"), "sequence")
-            row = _el(inner, "element", name=f.row_element or "", minOccurs="0", maxOccurs="unbounded")
-            _sequence_of(row, f.fields)
-        else:
-            _simple(seq, f)
-
-
-def form_xsd(form: Form) -> bytes:
-    """The XSD of one form file: rows_path down to the rows, header first, then ``Cky``."""
-    schema = etree.Element(f"{{{XS}}}schema", nsmap={"xs": XS}, elementFormDefault="qualified")
-    schema.append(etree.Comment(
-        f" {form.code}: generated from resources/catalog/forms/{form.code}.toml by: bhxh-desk schemas write "
-    ))
-    root = _el(schema, "element", name=form.root)
-    root_seq = _el(_el(root, "complexType"), "sequence")
-    seq = root_seq
-    last = len(form.rows_path) - 1
-    for i, name in enumerate(form.rows_path):
-        if i == last:
-            for h in form.header:   # the header goes just before the row container
-                _simple(seq, h)
-        seq = _el(_el(_el(seq, "element", name=name), "complexType"), "sequence")
-    row = _el(seq, "element", name=form.row_element, minOccurs="0", maxOccurs="unbounded")
-    _sequence_of(row, form.fields)
-    cky = _el(root_seq, "element", name=form.signature_element)
-    _el(_el(_el(cky, "complexType"), "sequence"), "any", namespace="##other", processContents="skip",
-        minOccurs="0", maxOccurs="unbounded")
-    return etree.tostring(schema, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+@cache
+def form_layouts() -> dict[str, FormLayout]:
+    """Every form's XML layout, from ``forms.json``."""
+    path = resource("schemas", "forms.json")
+    try:
+        index = json.loads(path.read_text(encoding="utf-8"))
+        return {code: FormLayout(code=code, **facts) for code, facts in index.items()}
+    except (OSError, ValueError, TypeError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
 
 
 @cache

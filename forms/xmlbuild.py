@@ -16,49 +16,26 @@ every field, empty when there is no value, so that the layout is fixed.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from forms import fieldtypes, schemas
-from forms.canonical import XML_DECLARATION, escape
+from forms.canonical import XML_DECLARATION, canonical_body, escape
 from forms.catalog import Catalog, load_catalog
+from forms.checkmemo import CheckMemo
 from forms.display import dmy
 from forms.draft import Draft, Unit
-from forms.errors import CatalogError, XmlError
+from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, FormFile
+from forms.errors import CatalogError, InvalidDossier
 from forms.model import Field, FieldType, Form, Procedure
-from forms.validate import Issue, check
+from forms.validate import check
 
-ENVELOPE_NAME = "BHXHDienTu.xml"
-ENVELOPE_SIGNATURE = "CKy_Dvi"
 SUBJECT_KIND = {"unit": "1", "person": "2"}   # LoaiDoiTuong (bhxh-desk decision; unconfirmed)
 IVAN_CODE = ""           # bhxh-desk is not a licensed I-VAN and claims no I-VAN code
 IVAN_NAME = "bhxh-desk"
-
-
-class InvalidDossier(XmlError):
-    """The draft still has validation errors; ``issues`` lists them."""
-
-    default_code = "xml.invalid_dossier"
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        super().__init__("xml.invalid_dossier", count=len(issues))
-
-
-@dataclass(frozen=True, slots=True)
-class FormFile:
-    """One file carried in the envelope: a form (signed or not) or an attachment."""
-
-    code: str               # MaToKhai
-    description: str        # MoTaToKhai
-    name: str               # TenFile
-    content: bytes
-
-    @property
-    def extension(self) -> str:
-        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
 
 
 def _leaf(out: list[str], name: str, text: str) -> None:
@@ -97,7 +74,8 @@ def _clean(draft: Draft, unit: Unit) -> Draft:
                  attachments=draft.attachments, agent=draft.agent)
 
 
-def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) -> bytes:
+def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft,
+               memo: CheckMemo | None = None) -> bytes:
     """One form file from rows already parsed by the validator, checked against its XSD.
 
     Rows are encoded one at a time into a byte buffer: a 100,000-row list never exists as millions of
@@ -123,6 +101,7 @@ def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft) 
     data = bytes(buf)
     del buf
     schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
+    (memo or CheckMemo()).remember(form.code, hashlib.sha256(canonical_body(data)).digest())
     return data
 
 
@@ -142,7 +121,7 @@ class Dossier:
     created: date | None = None      # NgayLap of an envelope read back; None means the day it is signed
 
 
-def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
+def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | None = None) -> Dossier:
     """Validate the draft, then build one unsigned file per form that has rows."""
     catalog = catalog or load_catalog()
     checked = check(draft, catalog)
@@ -154,7 +133,7 @@ def build_forms(draft: Draft, catalog: Catalog | None = None) -> Dossier:
         rows = checked.parsed.pop(form.code, None)
         if rows:
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
-                                  content=write_form(form, rows, draft)))
+                                  content=write_form(form, rows, draft, memo)))
         del rows
     from forms.attachments import ATTACHMENT_CODE
 
@@ -171,7 +150,7 @@ def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormF
 
 
 def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, created: date | None = None,
-                   catalog: Catalog | None = None) -> bytes:
+                   catalog: Catalog | None = None, memo: CheckMemo | None = None) -> bytes:
     """The envelope around ``files`` (default: the dossier's own, unsigned), with an empty ``CKy_Dvi``,
     checked against its XSD. Signing passes the signed form files here."""
     catalog = catalog or load_catalog()
@@ -219,10 +198,13 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
     data = bytes(buf)
     del buf
     schemas.check_bytes(data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
+    (memo or CheckMemo()).remember(schemas.ENVELOPE_SCHEMA, hashlib.sha256(canonical_body(data)).digest())
     return data
 
 
-def build_unsigned(draft: Draft, *, created: date | None = None, catalog: Catalog | None = None) -> bytes:
-    """The whole unsigned BHXHDienTu.xml: validated, every file schema-checked, signature slots empty."""
+def build_unsigned(draft: Draft, *, created: date | None = None, catalog: Catalog | None = None,
+                   memo: CheckMemo | None = None) -> bytes:
+    """The whole unsigned BHXHDienTu.xml: validated, every file schema-checked, signature slots empty.
+    What passed the checks is recorded in ``memo``, so that signing it does not check it again."""
     catalog = catalog or load_catalog()
-    return build_envelope(build_forms(draft, catalog), created=created, catalog=catalog)
+    return build_envelope(build_forms(draft, catalog, memo), created=created, catalog=catalog, memo=memo)

@@ -14,26 +14,24 @@ from datetime import UTC, date, datetime
 from cryptography import x509
 
 from forms.catalog import load_catalog
-from forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, FormFile, build_envelope
+from forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope
 from forms.xmlread import read_envelope
 from signing import certs
+from signing.envelope import prepare
 from signing.errors import CertificateError, SignatureError
 from signing.signer import Signer
-from signing.xmldsig import SignatureInfo, sign_file, verify_file
+from signing.xmldsig import SignatureInfo, verify_file
 
 
 def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | None = None,
                  created: date | None = None) -> bytes:
-    """The signed BHXHDienTu.xml. ``signer`` is called exactly len(forms) + 1 times."""
-    catalog = load_catalog()
+    """The signed BHXHDienTu.xml. ``signer`` is called exactly len(forms) + 1 times.
+
+    The envelope is built unsigned, then signed as any unsigned envelope is (``signing.envelope``): the
+    forms it was just built from are known to this process as checked, so they are not parsed again."""
     when = signing_time or datetime.now(UTC)
-    signed = []
-    for f in dossier.files:
-        form = catalog.forms.get(f.code)
-        content = sign_file(f.content, form.signature_element, signer, signing_time=when) if form else f.content
-        signed.append(FormFile(code=f.code, description=f.description, name=f.name, content=content))
-    envelope = build_envelope(dossier, signed, created=created or dossier.created or when.date())
-    return sign_file(envelope, ENVELOPE_SIGNATURE, signer, signing_time=when)
+    unsigned = build_envelope(dossier, created=created or dossier.created or when.date())
+    return prepare(unsigned).sign(signer, signing_time=when)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,19 +8,21 @@ software, for the self-test, benchmarks against xmlsec1, and tests of the XML la
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from signing.errors import SigningError
+
+if TYPE_CHECKING:       # cryptography loads only when a key in software is used: signing starts faster
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 @runtime_checkable
 class Signer(Protocol):
     @property
-    def certificate(self) -> x509.Certificate: ...
+    def certificate_der(self) -> bytes:
+        """The signer's certificate (DER), as KeyInfo carries it."""
+        ...
 
     def sign(self, data: bytes) -> bytes:
         """RSASSA-PKCS1-v1_5 with SHA-256 over ``data`` (the token hashes; one C_Sign)."""
@@ -34,6 +36,10 @@ class KeySigner:
 
     @classmethod
     def from_files(cls, key_pem: str | Path, cert_pem: str | Path, password: bytes | None = None) -> KeySigner:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         try:
             key = serialization.load_pem_private_key(Path(key_pem).read_bytes(), password)
             cert = x509.load_pem_x509_certificate(Path(cert_pem).read_bytes())
@@ -47,5 +53,14 @@ class KeySigner:
     def certificate(self) -> x509.Certificate:
         return self._certificate
 
+    @property
+    def certificate_der(self) -> bytes:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        return self._certificate.public_bytes(Encoding.DER)
+
     def sign(self, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())

@@ -19,9 +19,8 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from forms.canonical import XML_DECLARATION, canonical_body
@@ -29,6 +28,9 @@ from forms.errors import XmlError
 from forms.xmlsafe import refuse_prolog_tricks
 from signing.errors import SignatureError
 from signing.signer import Signer
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -71,7 +73,7 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
                         f'<SignatureMethod Algorithm="{RSA_SHA256}"></SignatureMethod>{refs}')
     signed_info_c14n = f'<SignedInfo xmlns="{DS}">{signed_info_body}</SignedInfo>'
     value = _b64(signer.sign(signed_info_c14n.encode()))
-    cert = _b64(signer.certificate.public_bytes(Encoding.DER))
+    cert = _b64(signer.certificate_der)
     return (f'<Signature xmlns="{DS}" Id="{sig_id}"><SignedInfo>{signed_info_body}</SignedInfo>'
             f"<SignatureValue>{value}</SignatureValue>"
             f"<KeyInfo><X509Data><X509Certificate>{cert}</X509Certificate></X509Data></KeyInfo>"
@@ -174,6 +176,7 @@ def verify_file(data: bytes, slot: str) -> SignatureInfo:
     """Check the one signature in ``slot``: it covers the whole document (``URI=""``) and its signing time,
     and its value verifies with the certificate it carries. Trust in that certificate is the caller's
     next step (``signing.certs``), at the signing time returned here."""
+    from cryptography import x509
     from signxml import SignatureConfiguration, XMLVerifier
     from signxml.exceptions import SignXMLException
 

@@ -17,10 +17,11 @@ from forms.draft import Draft, draft_from_dict
 from forms.errors import SchemaError, XmlError
 from forms.model import FieldType
 from forms.resources import resource
-from forms.schemas import check, form_xsd
+from forms.schemas import check, form_layouts
 from forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
 from forms.xmlread import draft_from_envelope, read_envelope
 from forms.xmlsafe import parse_xml
+from forms.xsdgen import form_index, form_xsd
 from tests.conftest import example_dict, minimal_dict
 
 
@@ -111,6 +112,11 @@ def test_committed_xsds_match_the_catalog():
         assert resource("schemas", f"{form.code}.xsd").read_bytes() == form_xsd(form), (
             f"{form.code}.xsd is stale: run 'bhxh-desk schemas write'"
         )
+    assert resource("schemas", "forms.json").read_bytes() == form_index(load_catalog()), (
+        "forms.json is stale: run 'bhxh-desk schemas write'")
+    layouts = form_layouts()
+    assert {c: (lay.root, lay.row_element, lay.signature_element) for c, lay in layouts.items()} == {
+        f.code: (f.root, f.row_element, f.signature_element) for f in load_catalog().forms.values()}
 
 
 def _form_tree(example, code):

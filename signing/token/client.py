@@ -23,14 +23,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from cryptography import x509
+from typing import TYPE_CHECKING, Any
 
 from signing.drivers import candidates, searched
 from signing.errors import SigningError, TokenError
 from signing.prompter import PinRequest, Prompter
 from signing.token.records import PinStatus, TokenCertificate, TokenInfo
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 CALL_TIMEOUT = 30.0
 LOGIN_TIMEOUT = 60.0
@@ -219,6 +220,10 @@ class TokenSession:
     @property
     def certificate(self) -> x509.Certificate:
         return self.cert.certificate
+
+    @property
+    def certificate_der(self) -> bytes:
+        return self.cert.der
 
     def _ask(self, previous_error: str | None, per_signature: bool = False) -> str:
         pin = self.prompter.ask_pin(PinRequest(token=self.cert.token, status=self.cert.token.pin,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from cryptography import x509
+if TYPE_CHECKING:
+    from cryptography import x509
 
 # PKCS#11 token flags about the user PIN (CK_TOKEN_INFO.flags).
 CKF_USER_PIN_COUNT_LOW = 0x00010000
@@ -60,4 +62,6 @@ class TokenCertificate:
 
     @cached_property
     def certificate(self) -> x509.Certificate:
+        from cryptography import x509  # parsed on first use: signing a known certificate never needs it
+
         return x509.load_der_x509_certificate(self.der)

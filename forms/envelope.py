@@ -1,0 +1,148 @@
+"""The envelope (BHXHDienTu.xml) as text: its fixed names, the files it carries, and reading and
+rewriting a canonical envelope without a tree.
+
+A 10,000-row dossier is an envelope of a few hundred bytes around one base64 text of several megabytes.
+Signing replaces that text with the signed form and leaves the rest as it is, so it works on the bytes:
+``read_canonical`` finds each carried file by its tags, ``splice`` writes the new texts and lengths.
+
+Reading by tags is exact only for a canonical, well-formed envelope that matches its XSD. Canonical is
+checked here on everything but the base64 texts (which hold no markup characters, also checked);
+well-formed and valid are the caller's part (``signing.envelope`` checks them before it signs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forms.canonical import XML_DECLARATION, body_looks_canonical
+from forms.errors import XmlError
+
+ENVELOPE_NAME = "BHXHDienTu.xml"
+ENVELOPE_SIGNATURE = "CKy_Dvi"
+_EMPTY_SLOT_END = f"<{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>".encode()
+_UNESCAPE = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&#xD;", b"\r"), (b"&amp;", b"&"))
+
+
+@dataclass(frozen=True, slots=True)
+class FormFile:
+    """One file carried in the envelope: a form (signed or not) or an attachment."""
+
+    code: str               # MaToKhai
+    description: str        # MoTaToKhai
+    name: str               # TenFile
+    content: bytes
+
+    @property
+    def extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """Where one FileToKhai's parts sit in the envelope's bytes."""
+
+    code: str
+    name: str
+    length: tuple[int, int]     # the DoDaiFile text
+    payload: tuple[int, int]    # the NoiDungFile text (base64)
+
+    @property
+    def extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeText:
+    data: bytes
+    files: tuple[Carried, ...]
+    unit_code: str          # ThongTinDonVi/MaSoBHXH
+    unit_tax_code: str      # ThongTinDonVi/MaSoThue
+
+    def payload(self, i: int) -> memoryview:
+        start, end = self.files[i].payload
+        return memoryview(self.data)[start:end]
+
+    @property
+    def signed(self) -> bool:
+        return not self.data.endswith(_EMPTY_SLOT_END)
+
+
+def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:
+    """The text of the first ``<tag>`` in data[start:end] and the offset after its end tag."""
+    open_, close = f"<{tag}>".encode(), f"</{tag}>".encode()
+    i = data.find(open_, start, end)
+    j = data.find(close, i, end) if i >= 0 else -1
+    if j < 0:
+        raise XmlError("xml.malformed", reason=f"no <{tag}> where the envelope needs one")
+    raw = data[i + len(open_):j]
+    for escaped, char in _UNESCAPE:
+        raw = raw.replace(escaped, char)
+    return raw.decode("utf-8"), j + len(close)
+
+
+def read_canonical(data: bytes) -> EnvelopeText | None:
+    """The envelope's carried files and unit, read from its bytes; None when the envelope is not in the
+    canonical form (the caller canonicalises it and reads again)."""
+    if not data.startswith(XML_DECLARATION):
+        return None
+    files = []
+    skeleton = []
+    mismatched = []
+    pos = len(XML_DECLARATION)
+    open_, close = b"<NoiDungFile>", b"</NoiDungFile>"
+    while (i := data.find(open_, pos)) >= 0:
+        start = i + len(open_)
+        end = data.find(close, start)
+        if end < 0:
+            return None
+        for markup in (b"<", b">", b"&", b"\r"):     # base64 text: anything else is not just a payload
+            if data.find(markup, start, end) >= 0:
+                return None
+        skeleton.append(data[pos:start])
+        item = data.rfind(b"<FileToKhai>", pos, start)
+        if item < 0:
+            return None
+        code, at = _text(data, "MaToKhai", item, start)
+        name, at = _text(data, "TenFile", at, start)
+        length_open = data.find(b"<DoDaiFile>", at, start)
+        length_close = data.find(b"</DoDaiFile>", length_open, start)
+        if length_open < 0 or length_close < 0:
+            return None
+        length = (length_open + len(b"<DoDaiFile>"), length_close)
+        if data[length[0]:length[1]] != str(end - start).encode():
+            mismatched.append(name)
+        files.append(Carried(code=code, name=name, length=length, payload=(start, end)))
+        pos = end
+    skeleton.append(data[pos:])
+    if not body_looks_canonical(b"".join(skeleton)):
+        return None
+    if mismatched:
+        raise XmlError("xml.malformed", reason=f"DoDaiFile of {mismatched[0]} does not match its content")
+    info = data.find(b"<ThongTinHoSo>")
+    count, _ = _text(data, "SoLuongFile", info, len(data)) if info >= 0 else ("", 0)
+    if count != str(len(files)):
+        raise XmlError("xml.malformed", reason="SoLuongFile does not match the files carried")
+    unit = data.find(b"<ThongTinDonVi>")
+    unit_end = data.find(b"</ThongTinDonVi>", unit)
+    if unit < 0 or unit_end < 0:
+        return None
+    unit_code, _ = _text(data, "MaSoBHXH", unit, unit_end)
+    tax_code, _ = _text(data, "MaSoThue", unit, unit_end)
+    return EnvelopeText(data=data, files=tuple(files), unit_code=unit_code, unit_tax_code=tax_code)
+
+
+def splice(envelope: EnvelopeText, payloads: dict[int, bytes]) -> bytes:
+    """The envelope with the base64 texts of the given files replaced (and their DoDaiFile with them).
+    Base64 holds no markup, so a canonical envelope stays canonical."""
+    data = envelope.data
+    out: list[bytes | memoryview] = []
+    pos = 0
+    view = memoryview(data)
+    for i, carried in enumerate(envelope.files):
+        new = payloads.get(i)
+        if new is None:
+            continue
+        out += [view[pos:carried.length[0]], str(len(new)).encode(), view[carried.length[1]:carried.payload[0]], new]
+        pos = carried.payload[1]
+    out.append(view[pos:])
+    return b"".join(out)

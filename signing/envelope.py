@@ -1,0 +1,160 @@
+"""Signing an unsigned envelope (BHXHDienTu.xml) at both levels, working on its bytes.
+
+``prepare`` does everything that can fail without the token, so that no PIN is asked for a dossier that
+cannot go: the envelope is well-formed, canonical and valid against its XSD; every form it carries is
+canonical and valid against the form's XSD. ``PreparedEnvelope.sign`` then makes the k + 1 signatures:
+each form at its slot, the new form texts spliced into the envelope, then the envelope at ``CKy_Dvi``.
+
+Why it is fast, and still checks everything:
+
+- The envelope's XSD check parses it in a second thread while this one decodes the forms (lxml lets
+  other threads run while it parses and validates).
+- A form whose exact bytes already passed the full checks (``forms.checkmemo``, for example because
+  ``bhxh-desk build`` wrote it) is not parsed again; any other form is parsed and checked in full.
+- The envelope is not rebuilt: only each form's base64 text changes, and the base64 of the unchanged
+  start of a form is reused, since base64 encodes each three bytes on their own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from forms import schemas
+from forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
+from forms.checkmemo import CheckMemo
+from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, read_canonical, splice
+from forms.errors import XmlError
+from forms.xmlsafe import refuse_prolog_tricks
+from signing.signer import Signer
+from signing.xmldsig import sign_file
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedForm:
+    index: int              # which carried file
+    slot: str               # the form's signature element
+    content: bytes          # the canonical, checked, unsigned form file
+    reusable: bool          # the envelope's base64 text is exactly base64(content)
+
+
+class _Background:
+    """A check run in a thread; its error is raised where the result is needed."""
+
+    def __init__(self, target, *args) -> None:
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                target(*args)
+            except BaseException as exc:     # handed to the waiting thread, which raises it
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="envelope-check", daemon=True)
+        self._thread.start()
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEnvelope:
+    text: EnvelopeText
+    forms: tuple[PreparedForm, ...]
+
+    @property
+    def unit_code(self) -> str:
+        return self.text.unit_code
+
+    @property
+    def unit_tax_code(self) -> str:
+        return self.text.unit_tax_code
+
+    def sign(self, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
+        """The signed BHXHDienTu.xml; ``signer`` is called exactly len(forms) + 1 times."""
+        when = signing_time or datetime.now(UTC)
+        payloads = {}
+        for form in self.forms:
+            signed = sign_file(form.content, form.slot, signer, signing_time=when)
+            payloads[form.index] = _base64_after_change(self.text.payload(form.index) if form.reusable else None,
+                                                        form.content, signed)
+        return sign_file(splice(self.text, payloads), ENVELOPE_SIGNATURE, signer, signing_time=when)
+
+
+def _base64_after_change(old_text: memoryview | None, old: bytes, new: bytes) -> bytes:
+    """base64(new), reusing old_text (= base64(old)) for the whole 3-byte groups that did not change."""
+    if old_text is None:
+        return base64.b64encode(new)
+    same = 0
+    limit = min(len(old), len(new))
+    old_view, new_view = memoryview(old), memoryview(new)
+    for step in (1 << 16, 1 << 10, 1 << 4, 1):      # the common start, in ever smaller steps
+        while same + step <= limit and old_view[same:same + step] == new_view[same:same + step]:
+            same += step
+    whole = same - same % 3
+    return b"".join((old_text[:whole // 3 * 4], base64.b64encode(new[whole:])))
+
+
+def _check_form(content: bytes, layout: schemas.FormLayout, name: str) -> None:
+    schemas.check_bytes(content, layout.code, name, row_tag=layout.row_element)
+
+
+def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
+    """Check an unsigned envelope and every form it carries; raises ``BhxhError`` naming what is wrong."""
+    memo = memo or CheckMemo()
+    refuse_prolog_tricks(data)
+    slot = f"<{ENVELOPE_SIGNATURE}>".encode()
+    if slot in data and slot + f"</{ENVELOPE_SIGNATURE}>".encode() not in data:
+        raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
+    body_digest = hashlib.sha256(canonical_body(data)).digest()
+    envelope_check = None
+    if not memo.known(schemas.ENVELOPE_SCHEMA, body_digest):
+        envelope_check = _Background(schemas.check_bytes, data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
+    text = read_canonical(data)
+    if text is None:                         # written by another tool: canonicalise (this also parses it)
+        if envelope_check is not None:
+            envelope_check.result()
+            envelope_check = None
+        data = canonicalize(data)
+        body_digest = hashlib.sha256(canonical_body(data)).digest()
+        text = read_canonical(data)
+        if text is None:
+            raise XmlError("xml.malformed", reason="the envelope cannot be put in canonical form")
+    try:
+        forms = _prepare_forms(text, memo)
+    finally:
+        if envelope_check is not None:      # never sign, or report form errors, on an envelope that is not valid
+            envelope_check.result()
+    if text.signed:        # a CKy_Dvi that is not the root's last child: the XSD check above refused it
+        raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
+    memo.remember(schemas.ENVELOPE_SCHEMA, body_digest)
+    return PreparedEnvelope(text=text, forms=forms)
+
+
+def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, ...]:
+    layouts = schemas.form_layouts()
+    forms = []
+    for i, carried in enumerate(text.files):
+        layout = layouts.get(carried.code)
+        if layout is None or carried.extension != "xml":
+            continue                          # an attachment, carried as it is
+        try:
+            content = binascii.a2b_base64(text.payload(i), strict_mode=True)
+        except binascii.Error:
+            raise XmlError("xml.malformed", reason=f"NoiDungFile of {carried.name} is not base64") from None
+        reusable = content.startswith(XML_DECLARATION)
+        digest = hashlib.sha256(canonical_body(content)).digest()
+        if not (reusable and memo.known(layout.code, digest)):
+            if not looks_canonical(content):
+                content, reusable = canonicalize(content), False
+                digest = hashlib.sha256(canonical_body(content)).digest()
+            _check_form(content, layout, carried.name)
+            memo.remember(layout.code, digest)
+        forms.append(PreparedForm(index=i, slot=layout.signature_element, content=content, reusable=reusable))
+    return tuple(forms)
