@@ -254,14 +254,9 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def _trust_material(paths: list[str] | None):
     """--trust files: self-signed certificates become anchors (beside the bundled MIC root), others are
     intermediates available to chain building."""
-    from signing import certs
+    from signing.certcheck import trust_material
 
-    anchors = certs.trust_anchors()
-    intermediates = []
-    for path in paths or []:
-        for cert in certs.load_pem_file(path):
-            (anchors if cert.issuer == cert.subject else intermediates).append(cert)
-    return anchors, intermediates
+    return trust_material(paths or ())
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
@@ -370,14 +365,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def _check_certificate(args: argparse.Namespace, helper, cert, envelopes, now) -> None:
     """Validity, key usage, each unit's tax code and the chain, before any PIN is asked."""
-    from signing import certs
+    from app.paths import default_paths
+    from signing.certcheck import check_before_signing
+    from signing.certmemo import CertMemo
 
-    anchors, intermediates = _trust_material(args.trust)
-    token_certs = [c.certificate for c in helper.certificates() if c.token.serial == cert.token.serial]
-    for envelope in envelopes:
-        certs.check_signing_certificate(cert.certificate, at=now, unit_tax_code=envelope.unit_tax_code,
-                                        override_reason=args.override_tax_code,
-                                        intermediates=intermediates + token_certs, anchors=anchors)
+    token_ders = [c.der for c in helper.certificates() if c.token.serial == cert.token.serial and c.der != cert.der]
+    check_before_signing(cert.der, at=now, unit_tax_codes=[e.unit_tax_code for e in envelopes],
+                         override_reason=args.override_tax_code, extra_trust=args.trust or (),
+                         token_ders=token_ders, memo=CertMemo(default_paths().cache / "certificates"))
     if args.override_tax_code:
         _record_override(args, cert, envelopes)
 

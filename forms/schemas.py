@@ -11,11 +11,13 @@ import io
 import json
 from dataclasses import dataclass
 from functools import cache
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from forms.errors import CatalogError, SchemaError
 from forms.resources import resource
+
+if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
+    from lxml import etree
 
 ENVELOPE_SCHEMA = "BHXHDienTu"
 
@@ -41,6 +43,8 @@ def form_layouts() -> dict[str, FormLayout]:
 
 @cache
 def _schema(name: str) -> etree.XMLSchema:
+    from lxml import etree
+
     path = resource("schemas", f"{name}.xsd")
     try:
         doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
@@ -55,6 +59,8 @@ TREE_LIMIT = 24 * 1024 * 1024
 def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None) -> None:
     """Validate a serialized file. Up to ``TREE_LIMIT`` bytes it is parsed whole (fastest); above that it is
     validated while parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
+    from lxml import etree
+
     from forms.xmlsafe import refuse_prolog_tricks
 
     refuse_prolog_tricks(data)
@@ -83,6 +89,7 @@ def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str |
 
 def check(doc: etree._Element, schema_name: str, file_name: str) -> None:
     """Raise ``SchemaError`` naming the first violation when ``doc`` does not match the schema."""
+
     schema = _schema(schema_name)
     if not schema.validate(doc):
         err = schema.error_log.last_error

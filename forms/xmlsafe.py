@@ -7,14 +7,19 @@ parsing. Every failure is an ``XmlError`` with a translated message, never an lx
 
 from __future__ import annotations
 
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from forms.errors import XmlError
+
+if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
+    from lxml import etree
 
 MAX_XML_BYTES = 256 * 1024 * 1024
 
 
 def _parser(allow_huge_text: bool) -> etree.XMLParser:
+    from lxml import etree
+
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -40,6 +45,8 @@ def refuse_prolog_tricks(data: bytes, max_bytes: int = MAX_XML_BYTES) -> None:
 
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES, allow_huge_text: bool = False) -> etree._Element:
+    from lxml import etree
+
     refuse_prolog_tricks(data, max_bytes)
     try:
         root = etree.fromstring(data, parser=_parser(allow_huge_text))

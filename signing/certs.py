@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from forms.display import dmy
 from forms.resources import resource
 from signing.errors import CertificateError
+from signing.taxcode import check_tax_code_text
 
 _TAX_CODE = re.compile(r"MST:\s*(\d{10}(?:-\d{3})?)")
 MAX_CHAIN = 8
@@ -112,14 +113,7 @@ def check_key_usage(cert: x509.Certificate) -> None:
 
 def check_tax_code(cert: x509.Certificate, unit_tax_code: str, override_reason: str | None = None) -> None:
     """The certificate must be the unit's own, unless an agent states why it signs for the unit."""
-    if override_reason:
-        return
-    found = tax_code_of(cert)
-    if found is None:
-        raise CertificateError("cert.no_tax_code", unit_tax_code=unit_tax_code)
-    # A branch (0312345678-001) may sign with its parent's certificate (0312345678) and vice versa.
-    if found.split("-")[0] != unit_tax_code.split("-")[0]:
-        raise CertificateError("cert.tax_code_mismatch", cert_tax_code=found, unit_tax_code=unit_tax_code)
+    check_tax_code_text(tax_code_of(cert), unit_tax_code, override_reason)
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -182,3 +176,8 @@ def check_signing_certificate(cert: x509.Certificate, *, at: datetime | None = N
     if unit_tax_code:
         check_tax_code(cert, unit_tax_code, override_reason)
     return build_chain(cert, intermediates, trust_anchors() if anchors is None else anchors, at)
+
+
+def chain_window(chain: Sequence[x509.Certificate]) -> tuple[datetime, datetime]:
+    """The times at which every certificate of the chain is valid."""
+    return (max(c.not_valid_before_utc for c in chain), min(c.not_valid_after_utc for c in chain))

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
 from forms.canonical import XML_DECLARATION, canonical_body
 from forms.errors import XmlError
 from forms.xmlsafe import refuse_prolog_tricks
 from signing.errors import SignatureError
 from signing.signer import Signer
+
+if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
+    from lxml import etree
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -112,6 +113,8 @@ class SignatureInfo:
 def _locate_signature(data: bytes, slot: str) -> tuple[str, etree._Element]:
     """The root's tag and the one ds:Signature in ``<root>/<slot>``, found while streaming: nothing but the
     signature is kept, so a 100,000-row form is not held as a tree here (signxml builds its own)."""
+    from lxml import etree
+
     refuse_prolog_tricks(data)
     end = data.find(b"?>") if data.startswith(b"<?xml") else -1
     body = data[end + 2:] if end >= 0 else data
@@ -177,6 +180,7 @@ def verify_file(data: bytes, slot: str) -> SignatureInfo:
     and its value verifies with the certificate it carries. Trust in that certificate is the caller's
     next step (``signing.certs``), at the signing time returned here."""
     from cryptography import x509
+    from lxml import etree
     from signxml import SignatureConfiguration, XMLVerifier
     from signxml.exceptions import SignXMLException
 
