@@ -31,7 +31,7 @@ from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, read
 from forms.errors import XmlError
 from forms.xmlsafe import refuse_prolog_tricks
 from signing.signer import Signer
-from signing.xmldsig import sign_file
+from signing.xmldsig import sign_file, sign_file_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class PreparedForm:
     index: int              # which carried file
     slot: str               # the form's signature element
     content: bytes          # the canonical, checked, unsigned form file
+    digest: bytes           # SHA-256 of its canonical body
     reusable: bool          # the envelope's base64 text is exactly base64(content)
 
 
@@ -81,24 +82,19 @@ class PreparedEnvelope:
         when = signing_time or datetime.now(UTC)
         payloads = {}
         for form in self.forms:
-            signed = sign_file(form.content, form.slot, signer, signing_time=when)
+            signed = sign_file_at(form.content, form.slot, signer, signing_time=when, body_digest=form.digest)
             payloads[form.index] = _base64_after_change(self.text.payload(form.index) if form.reusable else None,
-                                                        form.content, signed)
+                                                        signed.data, signed.unchanged)
         return sign_file(splice(self.text, payloads), ENVELOPE_SIGNATURE, signer, signing_time=when)
 
 
-def _base64_after_change(old_text: memoryview | None, old: bytes, new: bytes) -> bytes:
-    """base64(new), reusing old_text (= base64(old)) for the whole 3-byte groups that did not change."""
+def _base64_after_change(old_text: memoryview | None, new: bytes, unchanged: int) -> bytes:
+    """base64(new), reusing old_text (the base64 of a file whose first ``unchanged`` bytes are new's) for
+    the whole 3-byte groups in that common start."""
     if old_text is None:
         return base64.b64encode(new)
-    same = 0
-    limit = min(len(old), len(new))
-    old_view, new_view = memoryview(old), memoryview(new)
-    for step in (1 << 16, 1 << 10, 1 << 4, 1):      # the common start, in ever smaller steps
-        while same + step <= limit and old_view[same:same + step] == new_view[same:same + step]:
-            same += step
-    whole = same - same % 3
-    return b"".join((old_text[:whole // 3 * 4], base64.b64encode(new[whole:])))
+    whole = unchanged - unchanged % 3
+    return b"".join((old_text[:whole // 3 * 4], base64.b64encode(memoryview(new)[whole:])))
 
 
 def _check_form(content: bytes, layout: schemas.FormLayout, name: str) -> None:
@@ -156,5 +152,6 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, .
                 digest = hashlib.sha256(canonical_body(content)).digest()
             _check_form(content, layout, carried.name)
             memo.remember(layout.code, digest)
-        forms.append(PreparedForm(index=i, slot=layout.signature_element, content=content, reusable=reusable))
+        forms.append(PreparedForm(index=i, slot=layout.signature_element, content=content, digest=digest,
+                                  reusable=reusable))
     return tuple(forms)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import uuid
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -60,7 +60,7 @@ def _reference(uri: str, transforms: list[str], digest: str, type_: str | None =
 
 def signature_element(document_digest: str, signer: Signer, signing_time: datetime) -> str:
     """The canonical text of a complete ds:Signature for a document with the given digest."""
-    token = uuid.uuid4().hex
+    token = os.urandom(16).hex()                   # names this signature's parts; uuid costs an import
     sig_id, props_id = f"sig-{token}", f"props-{token}"
     when = signing_time.astimezone(VIETNAM).isoformat(timespec="seconds")
     # Canonical form of the Object as its own subset: the default namespace is rendered on it.
@@ -81,8 +81,18 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
             f'<Object Id="{props_id}">{obj_inner}</Object></Signature>')
 
 
-def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
-    """Sign a canonical file whose root ends with the empty element ``slot``; returns the signed file."""
+@dataclass(frozen=True, slots=True)
+class SignedFile:
+    """A signed file, and how it relates to the unsigned one: the first ``unchanged`` bytes are the same."""
+
+    data: bytes
+    unchanged: int
+
+
+def sign_file_at(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None,
+                 body_digest: bytes | None = None) -> SignedFile:
+    """Sign a canonical file whose root ends with the empty element ``slot``. ``body_digest``, when the
+    caller already has it, is the SHA-256 of ``canonical_body(data)``."""
     body = canonical_body(data)
     offset = len(data) - len(body)
     close = data.rfind(b"</") - offset
@@ -95,9 +105,16 @@ def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime 
         if f"<{slot}>".encode() in data:
             raise SignatureError("sig.slot_not_empty", where=slot)
         raise SignatureError("sig.slot_missing", where=slot)
-    signature = signature_element(_sha256_b64(body), signer, signing_time or datetime.now(UTC))
+    digest = _b64(body_digest) if body_digest is not None else _sha256_b64(body)
+    signature = signature_element(digest, signer, signing_time or datetime.now(UTC))
     cut = start + len(slot) + 2                      # just after <slot>
-    return b"".join((XML_DECLARATION, body[:cut], signature.encode(), body[cut:]))
+    signed = b"".join((XML_DECLARATION, body[:cut], signature.encode(), body[cut:]))
+    return SignedFile(signed, offset + cut if offset == len(XML_DECLARATION) else 0)
+
+
+def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
+    """Sign a canonical file whose root ends with the empty element ``slot``; returns the signed file."""
+    return sign_file_at(data, slot, signer, signing_time=signing_time).data
 
 
 @dataclass(frozen=True, slots=True)
