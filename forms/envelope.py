@@ -64,7 +64,9 @@ class EnvelopeText:
 
     @property
     def signed(self) -> bool:
-        return not self.data.endswith(_EMPTY_SLOT_END)
+        """False when the root ends with the empty CKy_Dvi (whitespace may stand before the root's end)."""
+        end = self.data.rfind(b"</Hoso>")
+        return not self.data[:end].rstrip(b" \t\n").endswith(_EMPTY_SLOT_END[:-len(b"</Hoso>")])
 
 
 def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:
