@@ -28,6 +28,7 @@ def _data_files() -> list[str]:
 
     catalog = load_catalog()
     needed = ["i18n/messages.toml", "catalog/unit.toml", "catalog/person.toml", "schemas/BHXHDienTu.xsd",
+              "schemas/forms.json",
               "trust/mic-national-root-ca.pem", "translations/bhxh_desk_en.qm", "rates/base_salary.toml",
               "rates/regional_minimum.toml"]
     needed += [f"schemas/{code}.xsd" for code in catalog.forms]

@@ -35,9 +35,13 @@ def run_once(cmd: list[str], env: dict[str, str] | None = None) -> Run:
     return Run(seconds=elapsed, peak_mb=peak_kb / 1024)
 
 
-def median_run(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> Run:
-    runs = [run_once(cmd, env) for _ in range(repeat)]
+def median_of(runs) -> Run:
+    runs = list(runs)
     return Run(seconds=statistics.median(r.seconds for r in runs), peak_mb=max(r.peak_mb for r in runs))
+
+
+def median_run(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> Run:
+    return median_of(run_once(cmd, env) for _ in range(repeat))
 
 
 def have(tool: str) -> bool:
