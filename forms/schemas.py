@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -41,8 +42,19 @@ def form_layouts() -> dict[str, FormLayout]:
         raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
 
 
-@cache
+_SCHEMA_LOCK = threading.Lock()
+
+
 def _schema(name: str) -> etree.XMLSchema:
+    """One compiled schema per name. Compiling is serialised: libxml2 sets up its built-in types on first
+    use without a lock, and two threads compiling at once (the envelope's check runs in a second thread
+    while a form's is compiled) can fail with "the given type is not a built-in type"."""
+    with _SCHEMA_LOCK:
+        return _compile(name)
+
+
+@cache
+def _compile(name: str) -> etree.XMLSchema:
     from lxml import etree
 
     path = resource("schemas", f"{name}.xsd")

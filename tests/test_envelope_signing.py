@@ -182,6 +182,10 @@ def test_sign_command_writes_its_records_and_signs_again_from_them(hsm, trust_fi
     assert cli("build", str(EXAMPLE), "-o", str(unsigned), env=env).returncode == 0
     forms = sum(1 for c in read_canonical(unsigned.read_bytes()).files if c.extension == "xml")
     assert len(list((home / "cache" / "checked").iterdir())) == forms + 1
+    # A fresh process with no records: both XSDs are compiled at once, in two threads.
+    cold = sign_cli(hsm, trust_files, str(unsigned), out=tmp_path / "cold.xml",
+                    env={"BHXH_DESK_HOME": str(tmp_path / "empty-home")})
+    assert cold.returncode == 0, cold.stderr
     for n in (1, 2):
         out = tmp_path / f"s{n}.xml"
         r = sign_cli(hsm, trust_files, str(unsigned), out=out, env=env)
