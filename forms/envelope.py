@@ -19,7 +19,11 @@ from forms.errors import XmlError
 
 ENVELOPE_NAME = "BHXHDienTu.xml"
 ENVELOPE_SIGNATURE = "CKy_Dvi"
-_EMPTY_SLOT_END = f"<{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>".encode()
+def file_extension(name: str) -> str:
+    """LoaiFile as the name says it: the part after the last dot, lower case."""
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
 _UNESCAPE = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&#xD;", b"\r"), (b"&amp;", b"&"))
 
 
@@ -34,7 +38,7 @@ class FormFile:
 
     @property
     def extension(self) -> str:
-        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+        return file_extension(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +52,7 @@ class Carried:
 
     @property
     def extension(self) -> str:
-        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+        return file_extension(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +66,6 @@ class EnvelopeText:
         start, end = self.files[i].payload
         return memoryview(self.data)[start:end]
 
-    @property
-    def signed(self) -> bool:
-        """False when the root ends with the empty CKy_Dvi (whitespace may stand before the root's end)."""
-        end = self.data.rfind(b"</Hoso>")
-        return not self.data[:end].rstrip(b" \t\n").endswith(_EMPTY_SLOT_END[:-len(b"</Hoso>")])
 
 
 def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:

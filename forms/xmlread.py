@@ -15,12 +15,11 @@ from typing import Any
 from lxml import etree
 
 from forms import schemas
-from forms.canonical import canonicalize, looks_canonical
 from forms.catalog import Catalog, load_catalog
 from forms.draft import Agent, Draft, Row, Unit
 from forms.errors import XmlError
 from forms.model import Field, FieldType, Form
-from forms.xmlbuild import ENVELOPE_NAME, ENVELOPE_SIGNATURE, Dossier, FormFile
+from forms.xmlbuild import ENVELOPE_NAME, FormFile
 from forms.xmlsafe import parse_xml
 
 
@@ -110,34 +109,3 @@ def draft_from_envelope(data: bytes, catalog: Catalog | None = None) -> Draft:
         if f.extension == "xml" and f.code in catalog.forms:
             forms[f.code] = read_form(catalog.form(f.code), f.content)
     return Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms=forms, agent=env.agent)
-
-
-def dossier_from_envelope(data: bytes, catalog: Catalog | None = None) -> Dossier:
-    """An unsigned BHXHDienTu.xml, checked again (envelope and form XSDs, counts) and made ready to sign.
-
-    Files that are not in the canonical form bhxh-desk writes are canonicalised first, so the signature
-    digests what every verifier will compute."""
-    from datetime import datetime
-
-    from forms.errors import XmlError
-
-    catalog = catalog or load_catalog()
-    env = read_envelope(data)
-    slot = env.root.find(ENVELOPE_SIGNATURE)
-    if slot is not None and len(slot):
-        raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
-    files = []
-    for f in env.files:
-        form = catalog.forms.get(f.code)
-        content = f.content
-        if form is not None and f.extension == "xml":
-            if not looks_canonical(content):
-                content = canonicalize(content)
-            schemas.check_bytes(content, form.code, f.name, row_tag=form.row_element)
-        files.append(FormFile(code=f.code, description=f.description, name=f.name, content=content))
-    try:
-        created = datetime.strptime(env.created, "%d/%m/%Y").date()
-    except ValueError:
-        created = None
-    draft = Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms={}, agent=env.agent)
-    return Dossier(draft=draft, files=files, created=created)

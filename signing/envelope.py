@@ -100,14 +100,11 @@ def _base64_after_change(old_text: memoryview | None, new: bytes, unchanged: int
     return b"".join((old_text[:whole // 3 * 4], base64.b64encode(memoryview(new)[whole:])))
 
 
-def _check_form(content: bytes, layout: schemas.FormLayout, name: str) -> None:
-    schemas.check_bytes(content, layout.code, name, row_tag=layout.row_element)
-
-
 def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
     """Check an unsigned envelope and every form it carries; raises ``BhxhError`` naming what is wrong."""
     memo = memo or CheckMemo()
     refuse_prolog_tricks(data)
+    # A filled CKy_Dvi; the envelope's XSD check below makes sure there is no second one.
     slot = f"<{ENVELOPE_SIGNATURE}>".encode()
     if slot in data and slot + f"</{ENVELOPE_SIGNATURE}>".encode() not in data:
         raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
@@ -130,8 +127,6 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
     finally:
         if envelope_check is not None:      # never sign, or report form errors, on an envelope that is not valid
             envelope_check.result()
-    if text.signed:        # a CKy_Dvi that is not the root's last child: the XSD check above refused it
-        raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
     memo.remember(schemas.ENVELOPE_SCHEMA, body_digest)
     return PreparedEnvelope(text=text, forms=forms)
 
@@ -153,7 +148,7 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, .
             if not looks_canonical(content):
                 content, reusable = canonicalize(content), False
                 digest = hashlib.sha256(canonical_body(content)).digest()
-            _check_form(content, layout, carried.name)
+            schemas.check_bytes(content, layout.code, carried.name, row_tag=layout.row_element)
             memo.remember(layout.code, digest)
         forms.append(PreparedForm(index=i, slot=layout.signature_element, content=content, digest=digest,
                                   reusable=reusable))

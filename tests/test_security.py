@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from forms.draft import loads
 from forms.errors import BhxhError, DraftError, XmlError
 from forms.filenames import safe_name
-from forms.xmlread import dossier_from_envelope, read_envelope
+from forms.xmlread import read_envelope
 from forms.xmlsafe import parse_xml
+from signing.envelope import prepare
 from signing.xmldsig import verify_file
 from tests.conftest import EXAMPLE
 
@@ -31,7 +32,7 @@ EXTERNAL_DTD = b"""<?xml version="1.0"?><!DOCTYPE Hoso SYSTEM "http://127.0.0.1:
 
 @pytest.mark.parametrize("payload", [XXE, LAUGHS, EXTERNAL_DTD], ids=["xxe", "billion-laughs", "external-dtd"])
 @pytest.mark.parametrize("reader", [
-    parse_xml, read_envelope, dossier_from_envelope, lambda d: verify_file(d, "CKy_Dvi"),
+    parse_xml, read_envelope, prepare, lambda d: verify_file(d, "CKy_Dvi"),
 ], ids=["parse", "envelope", "unsigned-envelope", "signature"])
 def test_xxe_and_billion_laughs_are_refused_everywhere(payload, reader):
     with pytest.raises(XmlError) as info:
@@ -180,7 +181,7 @@ def test_fuzz_xml_readers(envelope, data):
     junk = data.draw(st.binary(min_size=1, max_size=8))
     mutated = {"flip": envelope[:pos] + junk + envelope[pos + len(junk):], "cut": envelope[:pos],
                "insert": envelope[:pos] + junk + envelope[pos:]}[how]
-    for reader in (read_envelope, dossier_from_envelope, lambda d: verify_file(d, "CKy_Dvi")):
+    for reader in (read_envelope, prepare, lambda d: verify_file(d, "CKy_Dvi")):
         try:
             reader(mutated)
         except BhxhError as exc:

@@ -460,7 +460,7 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
     signature that xmlsec1 and bhxh-desk verify."""
     from forms.canonical import XML_DECLARATION, looks_canonical
     from forms.xmlbuild import build_envelope
-    from forms.xmlread import dossier_from_envelope
+    from signing.envelope import prepare
 
     dossier = build_forms(example)
     pretty = []
@@ -477,7 +477,7 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
         pretty.append(type(f)(f.code, f.description, f.name, text))
     unsigned = build_envelope(dossier, pretty)
     leaf = pki.leaf("0312345678")
-    data = sign_dossier(dossier_from_envelope(unsigned), KeySigner(leaf.key, leaf.cert))
+    data = prepare(unsigned).sign(KeySigner(leaf.key, leaf.cert))
     assert all(r.ok for r in verify_dossier(data, anchors=[pki.root.cert], intermediates=[pki.intermediate.cert]))
     if XMLSEC:
         root, inter = tmp_path / "r.pem", tmp_path / "i.pem"
