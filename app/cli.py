@@ -446,7 +446,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- parser
 
-def build_parser() -> argparse.ArgumentParser:
+class _NotBuilt:
+    """Stands in for the parsers of the commands not being run: building every subcommand's parser costs
+    a command several milliseconds (argparse looks up translations for each one), which matters to
+    ``bhxh-desk sign``. Every method takes its arguments and builds nothing."""
+
+    def __getattr__(self, name: str):
+        return lambda *args, **kwargs: self
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``only``, the parser of that one command (help for the others is not
+    needed to run it). An unknown ``only`` gets the whole parser, so usage errors list every command."""
     from app import __version__
 
     parser = argparse.ArgumentParser(
@@ -459,6 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            return _NotBuilt()      # type: ignore[return-value]
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(handler=handler)
         p.add_argument("--lang", choices=("vi", "en"), help="ngôn ngữ thông báo / message language")
@@ -539,6 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))
+    if only is not None and only not in sub.choices:
+        return build_parser()
     return parser
 
 
@@ -573,7 +588,7 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure:
             reconfigure(encoding="utf-8", errors="replace")
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     lang = _lang(args)
     handler = getattr(args, "handler", None)

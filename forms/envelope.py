@@ -78,7 +78,10 @@ def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:
     raw = data[i + len(open_):j]
     for escaped, char in _UNESCAPE:
         raw = raw.replace(escaped, char)
-    return raw.decode("utf-8"), j + len(close)
+    try:
+        return raw.decode("utf-8"), j + len(close)
+    except UnicodeDecodeError:
+        raise XmlError("xml.malformed", reason=f"<{tag}> is not UTF-8") from None
 
 
 def read_canonical(data: bytes) -> EnvelopeText | None:

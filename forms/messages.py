@@ -6,7 +6,6 @@ and then to the code itself, so a message is never lost, only untranslated.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 
 from forms.resources import resource
@@ -16,6 +15,8 @@ LANGS = ("vi", "en")
 
 @cache
 def _templates() -> dict[str, dict[str, str]]:
+    import tomllib  # only when a message is shown: commands that succeed never read the file
+
     with resource("i18n", "messages.toml").open("rb") as fh:
         data = tomllib.load(fh)
     flat: dict[str, dict[str, str]] = {}

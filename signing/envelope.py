@@ -44,24 +44,35 @@ class PreparedForm:
 
 
 class _Background:
-    """A check run in a thread; its error is raised where the result is needed."""
+    """Work run in a thread; its error is raised, or its value returned, where the result is needed."""
 
     def __init__(self, target, *args) -> None:
         self._error: BaseException | None = None
+        self._value = None
 
         def run() -> None:
             try:
-                target(*args)
+                self._value = target(*args)
             except BaseException as exc:     # handed to the waiting thread, which raises it
                 self._error = exc
 
         self._thread = threading.Thread(target=run, name="envelope-check", daemon=True)
         self._thread.start()
 
-    def result(self) -> None:
+    def result(self):
         self._thread.join()
         if self._error is not None:
             raise self._error
+        return self._value
+
+
+def _check_envelope(data: bytes, memo: CheckMemo) -> bytes:
+    """The envelope's body digest, after its XSD check unless these exact bytes passed it before. Runs
+    beside the decoding of the forms: hashing and lxml's parsing let the other thread run meanwhile."""
+    digest = hashlib.sha256(canonical_body(data)).digest()
+    if not memo.known(schemas.ENVELOPE_SCHEMA, digest):
+        schemas.check_bytes(data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
+    return digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,29 +115,28 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
     """Check an unsigned envelope and every form it carries; raises ``BhxhError`` naming what is wrong."""
     memo = memo or CheckMemo()
     refuse_prolog_tricks(data)
-    # A filled CKy_Dvi; the envelope's XSD check below makes sure there is no second one.
+    # A filled CKy_Dvi (it is the root's last child, so looked for from the end); the envelope's XSD check
+    # below makes sure there is no second one.
     slot = f"<{ENVELOPE_SIGNATURE}>".encode()
-    if slot in data and slot + f"</{ENVELOPE_SIGNATURE}>".encode() not in data:
+    at = data.rfind(slot)
+    if at >= 0 and not data.startswith(f"</{ENVELOPE_SIGNATURE}>".encode(), at + len(slot)):
         raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
-    body_digest = hashlib.sha256(canonical_body(data)).digest()
-    envelope_check = None
-    if not memo.known(schemas.ENVELOPE_SCHEMA, body_digest):
-        envelope_check = _Background(schemas.check_bytes, data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
-    text = read_canonical(data)
-    if text is None:                         # written by another tool: canonicalise (this also parses it)
-        if envelope_check is not None:
-            envelope_check.result()
-            envelope_check = None
-        data = canonicalize(data)
-        body_digest = hashlib.sha256(canonical_body(data)).digest()
+    envelope_check = _Background(_check_envelope, data, memo)
+    try:
         text = read_canonical(data)
+    except XmlError:
+        envelope_check.result()             # the parser's own message, when it has one, says more
+        raise
+    if text is None:                         # written by another tool: canonicalise (this also parses it)
+        envelope_check.result()
+        text = read_canonical(canonicalize(data))
         if text is None:
             raise XmlError("xml.malformed", reason="the envelope cannot be put in canonical form")
+        envelope_check = _Background(_check_envelope, text.data, memo)
     try:
         forms = _prepare_forms(text, memo)
-    finally:
-        if envelope_check is not None:      # never sign, or report form errors, on an envelope that is not valid
-            envelope_check.result()
+    finally:                                # never sign, or report form errors, on an envelope that is not valid
+        body_digest = envelope_check.result()
     memo.remember(schemas.ENVELOPE_SCHEMA, body_digest)
     return PreparedEnvelope(text=text, forms=forms)
 
