@@ -100,11 +100,13 @@ def _parse_created(text: str | None):
         raise BhxhError("cli.usage", reason=f"--date {text}: dd/mm/yyyy") from None
 
 
-def _write_output(path: Path, data: bytes) -> None:
-    """Write through a temporary file so that a failure never leaves a partial output."""
+def _write_output(path: Path, *parts: bytes | memoryview) -> None:
+    """Write through a temporary file so that a failure never leaves a partial output. A file given in
+    parts (a signed envelope) is written part after part, not joined first."""
     tmp = path.with_name(f".{path.name}.part")
     try:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as fh:
+            fh.writelines(parts)
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
@@ -350,7 +352,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         with helper.session(cert, prompter) as session:
             try:
                 for path, envelope, out in zip(args.drafts, envelopes, outputs, strict=True):
-                    _write_output(out, envelope.sign(session, signing_time=now))
+                    _write_output(out, *envelope.sign_in_parts(session, signing_time=now).parts)
                     done += 1
                     print(f"{out}", file=sys.stdout)
                     print(f"[{done}/{len(envelopes)}] {path}", file=sys.stderr)

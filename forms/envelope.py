@@ -3,7 +3,7 @@ rewriting a canonical envelope without a tree.
 
 A 10,000-row dossier is an envelope of a few hundred bytes around one base64 text of several megabytes.
 Signing replaces that text with the signed form and leaves the rest as it is, so it works on the bytes:
-``read_canonical`` finds each carried file by its tags, ``splice`` writes the new texts and lengths.
+``read_canonical`` finds each carried file by its tags, ``edits`` says where the new texts and lengths go.
 
 Reading by tags is exact only for a canonical, well-formed envelope that matches its XSD. Canonical is
 checked here on everything but the base64 texts (which hold no markup characters, also checked);
@@ -135,18 +135,30 @@ def read_canonical(data: bytes) -> EnvelopeText | None:
     return EnvelopeText(data=data, files=tuple(files), unit_code=unit_code, unit_tax_code=tax_code)
 
 
+def edits(envelope: EnvelopeText, payloads: dict[int, tuple[int, bytes]]) -> tuple[tuple[int, int, bytes], ...]:
+    """The byte-range replacements, in order, that give carried files new base64 texts and DoDaiFile.
+    ``payloads[i] = (kept, text)``: file i's new text is the first ``kept`` characters of its old one
+    followed by ``text``. Base64 holds no markup, so a canonical envelope stays canonical."""
+    out: list[tuple[int, int, bytes]] = []
+    for i, carried in enumerate(envelope.files):
+        if i not in payloads:
+            continue
+        kept, text = payloads[i]
+        start, end = carried.payload
+        if not 0 <= kept <= end - start:
+            raise ValueError("kept is longer than the old text")
+        out += [(*carried.length, str(kept + len(text)).encode()), (start + kept, end, text)]
+    return tuple(out)
+
+
 def splice(envelope: EnvelopeText, payloads: dict[int, bytes]) -> bytes:
-    """The envelope with the base64 texts of the given files replaced (and their DoDaiFile with them).
-    Base64 holds no markup, so a canonical envelope stays canonical."""
+    """The envelope with the base64 texts of the given files replaced (and their DoDaiFile with them)."""
     data = envelope.data
+    view = memoryview(data)
     out: list[bytes | memoryview] = []
     pos = 0
-    view = memoryview(data)
-    for i, carried in enumerate(envelope.files):
-        new = payloads.get(i)
-        if new is None:
-            continue
-        out += [view[pos:carried.length[0]], str(len(new)).encode(), view[carried.length[1]:carried.payload[0]], new]
-        pos = carried.payload[1]
+    for start, end, text in edits(envelope, {i: (0, text) for i, text in payloads.items()}):
+        out += [view[pos:start], text]
+        pos = end
     out.append(view[pos:])
     return b"".join(out)

@@ -27,11 +27,11 @@ from datetime import UTC, datetime
 from forms import schemas
 from forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
 from forms.checkmemo import CheckMemo
-from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, read_canonical, splice
+from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, edits, read_canonical
 from forms.errors import XmlError
 from forms.xmlsafe import refuse_prolog_tricks
 from signing.signer import Signer
-from signing.xmldsig import sign_file, sign_file_at
+from signing.xmldsig import SignedFile, sign_file_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,25 +90,30 @@ class PreparedEnvelope:
 
     def sign(self, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
         """The signed BHXHDienTu.xml; ``signer`` is called exactly len(forms) + 1 times."""
+        return self.sign_in_parts(signer, signing_time=signing_time).data
+
+    def sign_in_parts(self, signer: Signer, *, signing_time: datetime | None = None) -> SignedFile:
+        """The signed BHXHDienTu.xml as pieces to write one after the other (``sign`` joins them)."""
         when = signing_time or datetime.now(UTC)
         payloads = {}
         for form in self.forms:
             signed = sign_file_at(form.content, form.slot, signer, signing_time=when, body_digest=form.digest)
             payloads[form.index] = _base64_after_change(self.text.payload(form.index) if form.reusable else None,
-                                                        signed.data, signed.unchanged)
+                                                        signed)
             del signed
-        unsigned = splice(self.text, payloads)
-        payloads.clear()                    # a 100,000-row form's base64 is 74 MB: not held three times
-        return sign_file(unsigned, ENVELOPE_SIGNATURE, signer, signing_time=when)
+        return sign_file_at(self.text.data, ENVELOPE_SIGNATURE, signer, signing_time=when,
+                            edits=edits(self.text, payloads))
 
 
-def _base64_after_change(old_text: memoryview | None, new: bytes, unchanged: int) -> bytes:
-    """base64(new), reusing old_text (the base64 of a file whose first ``unchanged`` bytes are new's) for
-    the whole 3-byte groups in that common start."""
+def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[int, bytes]:
+    """base64 of the signed file ``new`` as (kept, text): the first ``kept`` characters of ``old_text``
+    followed by ``text``. ``old_text`` is the base64 of the unsigned file, whose first ``new.unchanged``
+    bytes are new's: its whole 3-byte groups in that common start stay where they are in the envelope,
+    so only the signature and what follows it are encoded, and the rest is not copied."""
     if old_text is None:
-        return base64.b64encode(new)
-    whole = unchanged - unchanged % 3
-    return b"".join((old_text[:whole // 3 * 4], base64.b64encode(memoryview(new)[whole:])))
+        return 0, base64.b64encode(new.data)
+    whole = new.unchanged - new.unchanged % 3
+    return whole // 3 * 4, base64.b64encode(new.tail(whole))
 
 
 def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:

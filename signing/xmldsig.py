@@ -81,35 +81,72 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
             f'<Object Id="{props_id}">{obj_inner}</Object></Signature>')
 
 
+Edit = tuple[int, int, bytes]      # replace data[start:end] with these bytes
+
+
 @dataclass(frozen=True, slots=True)
 class SignedFile:
-    """A signed file, and how it relates to the unsigned one: the first ``unchanged`` bytes are the same."""
+    """A signed file as pieces: views of the unsigned file's bytes around the new parts. A signed
+    10,000-row envelope is 7 MB, and joining or copying it costs as much as hashing it, so the pieces are
+    hashed and written as they are. The first ``unchanged`` bytes are the unsigned file's."""
 
-    data: bytes
+    parts: tuple[bytes | memoryview, ...]
     unchanged: int
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.parts)
+
+    def tail(self, start: int) -> bytes:
+        """The signed file's bytes from ``start`` to the end."""
+        out = []
+        for part in self.parts:
+            if start >= len(part):
+                start -= len(part)
+                continue
+            out.append(part[start:])
+            start = 0
+        return b"".join(out)
 
 
 def sign_file_at(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None,
-                 body_digest: bytes | None = None) -> SignedFile:
-    """Sign a canonical file whose root ends with the empty element ``slot``. ``body_digest``, when the
-    caller already has it, is the SHA-256 of ``canonical_body(data)``."""
-    body = canonical_body(data)
-    offset = len(data) - len(body)
-    close = data.rfind(b"</") - offset
+                 body_digest: bytes | None = None, edits: tuple[Edit, ...] = ()) -> SignedFile:
+    """Sign a canonical file whose root ends with the empty element ``slot``.
+
+    ``edits`` are replacements of byte ranges of ``data``, in order and all before the slot: the file
+    signed is ``data`` with them made (the envelope with its signed forms, without copying it).
+    ``body_digest``, when the caller already has it and there are no edits, is the SHA-256 of
+    ``canonical_body(data)``."""
+    offset = len(data) - len(canonical_body(data))
+    close = data.rfind(b"</")
     end = close
-    while end > 0 and body[end - 1] in b" \t\n":     # whitespace may stand between the slot and the root's end
+    while end > offset and data[end - 1] in b" \t\n":  # whitespace may stand between the slot and the root's end
         end -= 1
     empty = f"<{slot}></{slot}>".encode()
     start = end - len(empty)
-    if close < 0 or body[start:end] != empty:
+    if close < offset or start < offset or data[start:end] != empty:
         if f"<{slot}>".encode() in data:
             raise SignatureError("sig.slot_not_empty", where=slot)
         raise SignatureError("sig.slot_missing", where=slot)
-    digest = _b64(body_digest) if body_digest is not None else _sha256_b64(body)
-    signature = signature_element(digest, signer, signing_time or datetime.now(UTC))
     cut = start + len(slot) + 2                      # just after <slot>
-    signed = b"".join((XML_DECLARATION, body[:cut], signature.encode(), body[cut:]))
-    return SignedFile(signed, offset + cut if offset == len(XML_DECLARATION) else 0)
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    pos = offset
+    for edit_start, edit_end, text in edits:
+        if not pos <= edit_start <= edit_end <= start:
+            raise ValueError("edits must be in order and before the signature slot")
+        pieces += [view[pos:edit_start], text]
+        pos = edit_end
+    pieces += [view[pos:cut], view[cut:]]
+    if body_digest is None or edits:
+        hasher = hashlib.sha256()
+        for piece in pieces:
+            hasher.update(piece)
+        body_digest = hasher.digest()
+    signature = signature_element(_b64(body_digest), signer, signing_time or datetime.now(UTC)).encode()
+    parts = (XML_DECLARATION, *pieces[:-1], signature, pieces[-1])
+    unchanged = (edits[0][0] if edits else cut) if offset == len(XML_DECLARATION) else 0
+    return SignedFile(tuple(p for p in parts if len(p)), unchanged)
 
 
 def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime | None = None) -> bytes:

@@ -21,6 +21,7 @@ from signing.dossier import verify_dossier
 from signing.envelope import _base64_after_change, prepare
 from signing.errors import CertificateError
 from signing.signer import KeySigner
+from signing.xmldsig import SignedFile
 from tests.conftest import EXAMPLE
 from tests.test_signing import XMLSEC, cli, sign_cli, xmlsec_verify
 
@@ -57,8 +58,12 @@ def test_base64_reuse_is_exactly_the_full_encoding():
         old = rng.randbytes(rng.randrange(0, 400))
         cut = rng.randrange(0, len(old) + 1)
         new = old[:cut] + rng.randbytes(rng.randrange(0, 50)) + old[cut:]
-        assert _base64_after_change(memoryview(base64.b64encode(old)), new, cut) == base64.b64encode(new)
-        assert _base64_after_change(None, new, cut) == base64.b64encode(new)
+        split = sorted(rng.randrange(0, len(new) + 1) for _ in range(rng.randrange(0, 4)))
+        signed = SignedFile(tuple(new[a:b] for a, b in zip([0, *split], [*split, len(new)], strict=True)), cut)
+        old_text = base64.b64encode(old)
+        for text in (old_text, None):
+            kept, tail = _base64_after_change(memoryview(text) if text else None, signed)
+            assert (text or b"")[:kept] + tail == base64.b64encode(new)
 
 
 def test_whitespace_inside_a_tag_is_not_taken_for_canonical(example, pki):
