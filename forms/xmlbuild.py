@@ -15,12 +15,13 @@ every field, empty when there is no value, so that the layout is fixed.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+import pybase64
 
 from forms import fieldtypes, schemas
 from forms.canonical import XML_DECLARATION, canonical_body, escape
@@ -184,7 +185,7 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
     out.append("<ToKhais>")
     buf = bytearray(XML_DECLARATION)
     for f in files:                 # the base64 goes straight into the byte buffer, never through a str
-        encoded = base64.b64encode(f.content)
+        encoded = pybase64.b64encode(f.content)
         block("FileToKhai", [("MaToKhai", f.code), ("MoTaToKhai", f.description), ("TenFile", f.name),
                              ("LoaiFile", f.extension), ("DoDaiFile", str(len(encoded)))], close=False)
         out.append("<NoiDungFile>")

@@ -7,11 +7,11 @@ and the envelope's own counts (SoLuongFile, DoDaiFile) are checked against what 
 
 from __future__ import annotations
 
-import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
 
+import pybase64
 from lxml import etree
 
 from forms import schemas
@@ -58,7 +58,7 @@ def read_envelope(data: bytes) -> Envelope:
         if str(len(encoded)) != _child_text(ft, "DoDaiFile"):
             raise XmlError("xml.malformed", reason=f"DoDaiFile of {name} does not match its content")
         try:
-            content = base64.b64decode(encoded, validate=True)
+            content = pybase64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise XmlError("xml.malformed", reason=f"NoiDungFile of {name} is not base64") from None
         files.append(FormFile(code=_child_text(ft, "MaToKhai"), description=_child_text(ft, "MoTaToKhai"),
