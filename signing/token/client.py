@@ -46,7 +46,9 @@ def helper_command() -> list[str]:
         return [override, "-m", "signing.token.helper"]
     if getattr(sys, "frozen", False):
         return [sys.executable, "_token-helper"]
-    return [sys.executable, "-m", "signing.token.helper"]
+    # -S: no site set-up (.pth files, the editable-install finder), which is half the helper's start-up;
+    # the paths site would have added come from this process (see _start).
+    return [sys.executable, "-S", "-m", "signing.token.helper"]
 
 
 class TokenHelper:
@@ -73,7 +75,10 @@ class TokenHelper:
     def _start(self) -> None:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        paths = [root, env.get("PYTHONPATH", "")]
+        if not os.environ.get("BHXH_DESK_TOKEN_HELPER"):    # the same interpreter: where it finds PyKCS11
+            paths += sys.path
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
         self._proc = subprocess.Popen(helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, env=env, close_fds=True)
         self._answers = queue.Queue()

@@ -20,8 +20,6 @@ from typing import Any
 
 import PyKCS11
 
-from signing.token.records import PinStatus
-
 REMOVED = {
     PyKCS11.CKR_TOKEN_NOT_PRESENT, PyKCS11.CKR_DEVICE_REMOVED, PyKCS11.CKR_SESSION_HANDLE_INVALID,
     PyKCS11.CKR_SESSION_CLOSED, PyKCS11.CKR_SLOT_ID_INVALID, PyKCS11.CKR_DEVICE_ERROR,
@@ -58,6 +56,9 @@ class Helper:
     def _pkcs11_failure(self, exc: PyKCS11.PyKCS11Error) -> Failure:
         rv = exc.value
         if rv in (PyKCS11.CKR_PIN_INCORRECT, PyKCS11.CKR_PIN_LEN_RANGE, PyKCS11.CKR_PIN_INVALID):
+            # Only on this path: the helper starts without the records module.
+            from signing.token.records import PinStatus
+
             flags = self._flags()
             code = PinStatus.from_flags(flags).wrong_pin_code() if flags is not None else "token.wrong_pin"
             return Failure(code, flags=flags or 0)
