@@ -103,6 +103,22 @@ def test_export_of_missing_draft_is_a_message(tmp_path):
     assert r.returncode == 2 and "42" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_the_quick_exit_keeps_exit_code_output_and_atexit_functions():
+    """run() leaves without Python's teardown; the exit code, everything printed (through a pipe, so
+    buffered) and the atexit functions must all still be there."""
+    code = ("import atexit, sys; atexit.register(lambda: print('atexit ran', file=sys.stderr)); "
+            "sys.argv = ['bhxh-desk', 'procedures']; from app.cli import run; run()")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}      # buffered, as usual
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env=dict(env, PYTHONPATH=str(ROOT)))
+    listed = run("procedures")
+    assert r.returncode == 0 and r.stdout == listed.stdout and listed.stdout.count("\n") > 5
+    assert r.stderr.strip().endswith("atexit ran")
+    bad = subprocess.run([sys.executable, "-m", "app", "validate", str(ROOT / "no-such-draft.json")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode != 0 and "no-such-draft.json" in bad.stderr
+
+
 def test_schemas_check_passes():
     assert run("schemas", "check").returncode == 0
 
