@@ -323,7 +323,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
     lang = _lang(args)
     with TokenHelper(args.pkcs11_module) as helper:
         # The helper and its driver start on the other core while the dossiers are read and checked.
-        warm = threading.Thread(target=_warm_up, args=(helper,), daemon=True)
+        listed: list = []
+        warm = threading.Thread(target=_warm_up, args=(helper, listed), daemon=True)
         warm.start()
         from datetime import UTC, datetime
 
@@ -347,8 +348,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
         now = datetime.now(UTC)
         done = 0
         warm.join()
-        cert = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id, prompter=prompter)
-        _check_certificate(args, helper, cert, envelopes, now)
+        cert = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id, prompter=prompter,
+                           certificates=listed)
+        _check_certificate(args, listed or helper.certificates(), cert, envelopes, now)
         with helper.session(cert, prompter) as session:
             try:
                 for path, envelope, out in zip(args.drafts, envelopes, outputs, strict=True):
@@ -365,13 +367,13 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_certificate(args: argparse.Namespace, helper, cert, envelopes, now) -> None:
+def _check_certificate(args: argparse.Namespace, listed, cert, envelopes, now) -> None:
     """Validity, key usage, each unit's tax code and the chain, before any PIN is asked."""
     from app.paths import default_paths
     from signing.certcheck import check_before_signing
     from signing.certmemo import CertMemo
 
-    token_ders = [c.der for c in helper.certificates() if c.token.serial == cert.token.serial and c.der != cert.der]
+    token_ders = [c.der for c in listed if c.token.serial == cert.token.serial and c.der != cert.der]
     check_before_signing(cert.der, at=now, unit_tax_codes=[e.unit_tax_code for e in envelopes],
                          override_reason=args.override_tax_code, extra_trust=args.trust or (),
                          token_ders=token_ders, memo=CertMemo(default_paths().cache / "certificates"))
@@ -379,10 +381,11 @@ def _check_certificate(args: argparse.Namespace, helper, cert, envelopes, now) -
         _record_override(args, cert, envelopes)
 
 
-def _warm_up(helper) -> None:
-    """Start the helper and list the tokens; errors surface again, with their message, on the real call."""
+def _warm_up(helper, listed: list) -> None:
+    """Start the helper and list the certificates into ``listed``; errors surface again, with their
+    message, when ``find`` lists for itself (it does when ``listed`` is empty)."""
     with contextlib.suppress(BhxhError):
-        helper.certificates()
+        listed.extend(helper.certificates())
 
 
 def _load_for_signing(path: str, memo):

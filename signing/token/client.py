@@ -174,9 +174,11 @@ class TokenHelper:
         return out
 
     def find(self, *, serial: str | None = None, label: str | None = None, key_id: str | None = None,
-             prompter: Prompter | None = None, timeout: float = 120.0) -> TokenCertificate:
-        """The one certificate that fits the filters; ask the prompter when several do."""
-        everything = self.certificates()
+             prompter: Prompter | None = None, timeout: float = 120.0,
+             certificates: list[TokenCertificate] | None = None) -> TokenCertificate:
+        """The one certificate that fits the filters; ask the prompter when several do. ``certificates``:
+        what ``certificates()`` returned a moment ago, when the caller has it (one call to the token fewer)."""
+        everything = certificates or self.certificates()
         if not everything:
             tokens = self.call("list")["tokens"]
             if not tokens:
