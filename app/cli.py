@@ -460,6 +460,26 @@ class _NotBuilt:
         return lambda *args, **kwargs: self
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, given the terminal's width. Left to itself it imports shutil (with bz2
+    and lzma) to ask for the width each time one is made, and argparse makes one for every argument."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_help_width())
+
+
+def _help_width() -> int:
+    """What argparse would use: $COLUMNS or the terminal's width (80 when there is none), less 2."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max((columns if columns > 0 else 80) - 2, 10)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line; with ``only``, the parser of that one command (help for the others is not
     needed to run it). An unknown ``only`` gets the whole parser, so usage errors list every command."""
@@ -468,6 +488,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bhxh-desk",
         description="Khai hồ sơ BHXH điện tử / Vietnam Social Security e-filing.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"bhxh-desk {__version__}")
     parser.add_argument("--selftest", action="store_true",
@@ -477,7 +498,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
         if only is not None and name != only:
             return _NotBuilt()      # type: ignore[return-value]
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, formatter_class=_Formatter)
         p.set_defaults(handler=handler)
         p.add_argument("--lang", choices=("vi", "en"), help="ngôn ngữ thông báo / message language")
         return p
@@ -497,14 +518,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = add("drafts", lambda a: (p.print_help(), EXIT_ERROR)[1], "Hồ sơ nháp trong kho / drafts in the store")
     p.add_argument("--store", help="tệp kho SQLite / store file (default: the data folder)")
     dsub = p.add_subparsers(dest="action", metavar="ACTION")
-    q = dsub.add_parser("list", help="liệt kê / list")
+    q = dsub.add_parser("list", help="liệt kê / list", formatter_class=_Formatter)
     q.add_argument("--unit")
     q.add_argument("--json", action="store_true")
     q.set_defaults(handler=cmd_drafts_list)
-    q = dsub.add_parser("import", help="nhập tệp nháp / import draft files")
+    q = dsub.add_parser("import", help="nhập tệp nháp / import draft files", formatter_class=_Formatter)
     q.add_argument("files", nargs="+")
     q.set_defaults(handler=cmd_drafts_import)
-    q = dsub.add_parser("export", help="xuất ra tệp nháp / export to a draft file")
+    q = dsub.add_parser("export", help="xuất ra tệp nháp / export to a draft file", formatter_class=_Formatter)
     q.add_argument("id", type=int)
     q.add_argument("-o", "--output", required=True)
     q.set_defaults(handler=cmd_drafts_export)
