@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from signing.drivers import candidates, searched
 from signing.errors import SigningError, TokenError
-from signing.prompter import PinRequest, Prompter
-from signing.token.records import PinStatus, TokenCertificate, TokenInfo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:     # imported where used: the helper process is started before they are needed
     from cryptography import x509
+
+    from signing.prompter import Prompter
+    from signing.token.records import TokenCertificate
 
 CALL_TIMEOUT = 30.0
 LOGIN_TIMEOUT = 60.0
@@ -164,8 +165,11 @@ class TokenHelper:
 
     def certificates(self, *, cancel: threading.Event | None = None) -> list[TokenCertificate]:
         """Every X.509 certificate on every token present."""
+        tokens = self.call("list", cancel=cancel)["tokens"]     # first: it starts the helper
+        from signing.token.records import PinStatus, TokenCertificate, TokenInfo
+
         out = []
-        for t in self.call("list", cancel=cancel)["tokens"]:
+        for t in tokens:
             info = TokenInfo(serial=t["serial"], label=t["label"], manufacturer=t["manufacturer"], model=t["model"],
                              pin=PinStatus.from_flags(t["flags"]))
             for c in t["certificates"]:
@@ -233,6 +237,8 @@ class TokenSession:
         return self.cert.der
 
     def _ask(self, previous_error: str | None, per_signature: bool = False) -> str:
+        from signing.prompter import PinRequest
+
         pin = self.prompter.ask_pin(PinRequest(token=self.cert.token, status=self.cert.token.pin,
                                                previous_error=previous_error, per_signature=per_signature,
                                                timeout=self.timeout))
