@@ -7,15 +7,16 @@ people who keep several companies apart use it. Otherwise the platform's folders
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "bhxh-desk"
 HOME_ENV = "BHXH_DESK_HOME"
 
 
-@dataclass(frozen=True, slots=True)
-class Paths:
+class Paths(NamedTuple):
+    """The app's folders (a NamedTuple, as records on the signing path are: see docs/architecture.md)."""
+
     data: Path
     config: Path
     logs: Path

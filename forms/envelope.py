@@ -12,7 +12,7 @@ well-formed and valid are the caller's part (``signing.envelope`` checks them be
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from forms.canonical import XML_DECLARATION, body_looks_canonical
 from forms.errors import XmlError
@@ -27,8 +27,7 @@ def file_extension(name: str) -> str:
 _UNESCAPE = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&#xD;", b"\r"), (b"&amp;", b"&"))
 
 
-@dataclass(frozen=True, slots=True)
-class FormFile:
+class FormFile(NamedTuple):
     """One file carried in the envelope: a form (signed or not) or an attachment."""
 
     code: str               # MaToKhai
@@ -41,8 +40,7 @@ class FormFile:
         return file_extension(self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Carried:
+class Carried(NamedTuple):
     """Where one FileToKhai's parts sit in the envelope's bytes."""
 
     code: str
@@ -55,8 +53,9 @@ class Carried:
         return file_extension(self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class EnvelopeText:
+class EnvelopeText(NamedTuple):
+    """A canonical envelope's bytes and where its parts are in them."""
+
     data: bytes
     files: tuple[Carried, ...]
     unit_code: str          # ThongTinDonVi/MaSoBHXH

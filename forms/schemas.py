@@ -10,9 +10,8 @@ from __future__ import annotations
 import io
 import json
 import threading
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from forms.errors import CatalogError, SchemaError
 from forms.resources import resource
@@ -23,8 +22,10 @@ if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked f
 ENVELOPE_SCHEMA = "BHXHDienTu"
 
 
-@dataclass(frozen=True, slots=True)
-class FormLayout:
+class FormLayout(NamedTuple):
+    """Where a form's rows and signature sit (a NamedTuple: see "Records on the signing path" in
+    docs/architecture.md)."""
+
     code: str
     root: str
     row_element: str

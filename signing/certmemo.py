@@ -18,13 +18,12 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class CertVerdict:
+class CertVerdict(NamedTuple):
     """A certificate passed the full checks at every time in [not_before, not_after]."""
 
     not_before: datetime

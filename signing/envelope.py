@@ -20,8 +20,8 @@ from __future__ import annotations
 import binascii
 import hashlib
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import pybase64
 
@@ -35,9 +35,11 @@ from signing.signer import Signer
 from signing.xmldsig import SignedFile, sign_file_at
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedForm:
-    index: int              # which carried file
+class PreparedForm(NamedTuple):
+    """A form checked and ready to sign (records on the signing path are NamedTuples: see
+    docs/architecture.md)."""
+
+    position: int           # which carried file
     slot: str               # the form's signature element
     content: bytes          # the canonical, checked, unsigned form file
     digest: bytes           # SHA-256 of its canonical body
@@ -76,8 +78,9 @@ def _check_envelope(data: bytes, memo: CheckMemo) -> bytes:
     return digest
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedEnvelope:
+class PreparedEnvelope(NamedTuple):
+    """An unsigned envelope and its forms, every check passed: signing it needs only the token."""
+
     text: EnvelopeText
     forms: tuple[PreparedForm, ...]
 
@@ -99,7 +102,7 @@ class PreparedEnvelope:
         payloads = {}
         for form in self.forms:
             signed = sign_file_at(form.content, form.slot, signer, signing_time=when, body_digest=form.digest)
-            payloads[form.index] = _base64_after_change(self.text.payload(form.index) if form.reusable else None,
+            payloads[form.position] = _base64_after_change(self.text.payload(form.position) if form.reusable else None,
                                                         signed)
             del signed
         return sign_file_at(self.text.data, ENVELOPE_SIGNATURE, signer, signing_time=when,
@@ -166,6 +169,6 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, .
                 digest = hashlib.sha256(canonical_body(content)).digest()
             schemas.check_bytes(content, layout.code, carried.name, row_tag=layout.row_element)
             memo.remember(layout.code, digest)
-        forms.append(PreparedForm(index=i, slot=layout.signature_element, content=content, digest=digest,
+        forms.append(PreparedForm(position=i, slot=layout.signature_element, content=content, digest=digest,
                                   reusable=reusable))
     return tuple(forms)

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from forms.messages import render
 from signing.token.records import PinStatus, TokenCertificate, TokenInfo
@@ -18,8 +17,9 @@ from signing.token.records import PinStatus, TokenCertificate, TokenInfo
 DEFAULT_TIMEOUT = 120.0
 
 
-@dataclass(frozen=True, slots=True)
-class PinRequest:
+class PinRequest(NamedTuple):
+    """What the person is asked for a PIN with (a NamedTuple: see docs/architecture.md)."""
+
     token: TokenInfo
     status: PinStatus
     previous_error: str | None = None     # message code of the last failed try, e.g. token.wrong_pin_final

@@ -17,9 +17,8 @@ import base64
 import hashlib
 import io
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from forms.canonical import XML_DECLARATION, canonical_body
 from forms.errors import XmlError
@@ -84,8 +83,7 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
 Edit = tuple[int, int, bytes]      # replace data[start:end] with these bytes
 
 
-@dataclass(frozen=True, slots=True)
-class SignedFile:
+class SignedFile(NamedTuple):
     """A signed file as pieces: views of the unsigned file's bytes around the new parts. A signed
     10,000-row envelope is 7 MB, and joining or copying it costs as much as hashing it, so the pieces are
     hashed and written as they are. The first ``unchanged`` bytes are the unsigned file's."""
@@ -154,8 +152,7 @@ def sign_file(data: bytes, slot: str, signer: Signer, *, signing_time: datetime 
     return sign_file_at(data, slot, signer, signing_time=signing_time).data
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureInfo:
+class SignatureInfo(NamedTuple):
     """What a verified signature says about who signed, and when."""
 
     where: str

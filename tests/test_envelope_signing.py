@@ -198,3 +198,20 @@ def test_sign_command_writes_its_records_and_signs_again_from_them(hsm, trust_fi
         assert len(list((home / "cache" / "certificates").glob("*.json"))) == 1
         root, inter = trust_files
         assert cli("verify", str(out), "--trust", str(root), "--trust", str(inter)).returncode == 0
+
+
+def test_signing_a_known_file_imports_no_parser_and_no_dataclasses(hsm, trust_files, tmp_path):
+    """The start-up budget of `sign` (docs/architecture.md, "Records on the signing path"): a file and a
+    certificate already checked are signed without lxml, cryptography, or dataclasses (and the inspect
+    module it brings), which together were a third of the command's time."""
+    env = {"BHXH_DESK_HOME": str(tmp_path / "home")}
+    unsigned = tmp_path / "u.xml"
+    assert cli("build", str(EXAMPLE), "-o", str(unsigned), env=env).returncode == 0
+    assert sign_cli(hsm, trust_files, str(unsigned), out=tmp_path / "first.xml", env=env).returncode == 0
+    r = sign_cli(hsm, trust_files, str(unsigned), out=tmp_path / "again.xml",
+                 env={**env, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")}
+    assert "signing.envelope" in imported and "signing.token.client" in imported     # the listing works
+    heavy = {"dataclasses", "inspect", "lxml", "lxml.etree", "cryptography", "PySide6"}
+    assert not heavy & imported, sorted(heavy & imported)

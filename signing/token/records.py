@@ -1,10 +1,12 @@
-"""What the helper reports about tokens and certificates, as typed records."""
+"""What the helper reports about tokens and certificates, as typed records.
+
+They are ``NamedTuple`` records rather than dataclasses, like every record a sign command makes before
+it signs: see "Records on the signing path" in docs/architecture.md.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -15,8 +17,9 @@ CKF_USER_PIN_FINAL_TRY = 0x00020000
 CKF_USER_PIN_LOCKED = 0x00040000
 
 
-@dataclass(frozen=True, slots=True)
-class PinStatus:
+class PinStatus(NamedTuple):
+    """What the token's flags say about its user PIN."""
+
     count_low: bool = False
     final_try: bool = False
     locked: bool = False
@@ -37,8 +40,7 @@ class PinStatus:
         return "token.wrong_pin"
 
 
-@dataclass(frozen=True, slots=True)
-class TokenInfo:
+class TokenInfo(NamedTuple):
     """A token is known by its serial and label; its slot number changes between plug-ins."""
 
     serial: str
@@ -51,8 +53,7 @@ class TokenInfo:
         return f"{self.label} ({self.serial})"
 
 
-@dataclass(frozen=True)
-class TokenCertificate:
+class TokenCertificate(NamedTuple):
     """A certificate on a token, and the key beside it, named by CKA_ID."""
 
     token: TokenInfo
@@ -60,8 +61,9 @@ class TokenCertificate:
     label: str
     der: bytes
 
-    @cached_property
+    @property
     def certificate(self) -> x509.Certificate:
-        from cryptography import x509  # parsed on first use: signing a known certificate never needs it
+        """Parsed when asked for (a few microseconds): signing with a known certificate never needs it."""
+        from cryptography import x509
 
         return x509.load_der_x509_certificate(self.der)
