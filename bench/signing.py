@@ -51,6 +51,10 @@ class Row:
     xmlsec_verify: Run
 
 
+def _xdg(home: Path) -> dict[str, str]:
+    return {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CONFIG", "CACHE", "STATE")}
+
+
 def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> list[Row]:
     from tests.pki import TestPKI
     from tests.softhsm import create_token
@@ -69,9 +73,11 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
         root, inter = work / "root.pem", work / "inter.pem"
         root.write_bytes(pki.root.pem())
         inter.write_bytes(pki.intermediate.pem())
-        env = {**os.environ, "SOFTHSM2_CONF": str(token.conf), "BENCH_PIN": token.pin,
-               "BHXH_DESK_HOME": str(work / "home")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        # As a user runs it: the folders come from platformdirs (here the XDG variables, pointed at the work
+        # folder), not from BHXH_DESK_HOME, which would skip importing platformdirs.
+        env = {**os.environ, "SOFTHSM2_CONF": str(token.conf), "BENCH_PIN": token.pin, **_xdg(work / "home")}
+        for name in ("PYTHONDONTWRITEBYTECODE", "BHXH_DESK_HOME"):
+            env.pop(name, None)
         subprocess.run([sys.executable, "-m", "compileall", "-q", "app", "forms", "signing"], check=True,
                        stdout=subprocess.DEVNULL)
         app = [sys.executable, "-m", "app"]
@@ -91,7 +97,7 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
                                    str(work / "x.xml"), str(template)], reps, env)
             r_xml = median_run([*app, "sign", str(unsigned), "-o", str(work / "s.xml"), *sign], reps, env)
             r_cold = median_of([run_once([*app, "sign", str(unsigned), "-o", str(work / "s.xml"), *sign],
-                                         {**env, "BHXH_DESK_HOME": str(work / f"cold-{n}-{k}")})
+                                         {**env, **_xdg(work / f"cold-{n}-{k}")})
                                 for k in range(reps)])
             r_draft = median_run([*app, "sign", str(draft), "-o", str(work / "s.xml"), *sign], reps, env)
             r_verify = median_run([*app, "verify", str(work / "s.xml"), "--trust", str(root), "--trust", str(inter)],
