@@ -215,3 +215,36 @@ def test_signing_a_known_file_imports_no_parser_and_no_dataclasses(hsm, trust_fi
     assert "signing.envelope" in imported and "signing.token.client" in imported     # the listing works
     heavy = {"dataclasses", "inspect", "lxml", "lxml.etree", "cryptography", "PySide6"}
     assert not heavy & imported, sorted(heavy & imported)
+
+
+def _looks_canonical_by_counts(body: bytes) -> bool:
+    """The canonical test written plainly, one count per rule (forms.canonical explains the rules); the
+    module's version is written for speed and must answer exactly as this does."""
+    if not body.startswith(b"<") or not body.endswith(b">") or b"=" in body or b"\r" in body:
+        return False
+    opens = body.count(b"<")
+    if opens != body.count(b">") or opens != 2 * body.count(b"</"):
+        return False
+    if b" >" in body or b"\n>" in body or b"\t>" in body:
+        return False
+    return body.count(b"&") == sum(body.count(e) for e in (b"&amp;", b"&lt;", b"&gt;", b"&#xD;"))
+
+
+def test_the_fast_canonical_test_answers_as_the_plain_one(example):
+    form = next(f for f in build_forms(example).files if f.extension == "xml").content
+    body = form[len(XML_DECLARATION):]
+    rng = random.Random(11)
+    pieces = [b" >", b"\n>", b"\t>", b"\n", b"\t", b" ", b"&amp;", b"&lt;", b"&gt;", b"&#xD;", b"&", b"&quot;",
+              b"<a/>", b"<!-- c -->", b"=", b"\r", b"<", b">", b"</", b"<b></b>", b"&am", b"p;",
+              b"&&amp;", b"&amp;&", b"&lt;&", b"&gt;&q"]
+    seen = {True: 0, False: 0}
+    for _ in range(400):
+        mutated = bytearray(body)
+        for _ in range(rng.randrange(0, 3)):
+            at = rng.randrange(0, len(mutated) + 1)
+            mutated[at:at] = rng.choice(pieces)
+        mutated = bytes(mutated)
+        expected = _looks_canonical_by_counts(mutated)
+        assert looks_canonical(XML_DECLARATION + mutated) is expected, mutated[:80]
+        seen[expected] += 1
+    assert seen[True] > 20 and seen[False] > 100        # both answers were exercised
