@@ -42,7 +42,11 @@ def _child_text(el: etree._Element | None, tag: str) -> str:
 
 
 def read_envelope(data: bytes) -> Envelope:
-    root = parse_xml(data, allow_huge_text=True)
+    return envelope_from_tree(parse_xml(data, allow_huge_text=True))
+
+
+def envelope_from_tree(root: etree._Element) -> Envelope:
+    """An envelope already parsed (verification reads the one signxml returns as signed), XSD-checked."""
     schemas.check(root, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
     unit_el = root.find("NoiDung/ThongTinDonVi")
     info = root.find("NoiDung/ThongTinHoSo")

@@ -15,7 +15,7 @@ from cryptography import x509
 
 from forms.catalog import load_catalog
 from forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope
-from forms.xmlread import read_envelope
+from forms.xmlread import envelope_from_tree
 from signing import certs
 from signing.envelope import prepare
 from signing.errors import CertificateError, SignatureError
@@ -66,8 +66,12 @@ def verify_dossier(data: bytes, *, anchors: Sequence[x509.Certificate] | None = 
     or broken; a signature that is intact but not trusted comes back with its ``trust_error``."""
     anchors = certs.trust_anchors() if anchors is None else anchors
     catalog = load_catalog()
-    results = [check_trust(verify_file(data, ENVELOPE_SIGNATURE), anchors, intermediates)]
-    for f in read_envelope(data).files:
+    outer = verify_file(data, ENVELOPE_SIGNATURE)
+    results = [check_trust(outer, anchors, intermediates)]
+    # The forms are read from what the envelope signature covers, as signxml returns it: not parsed again.
+    files = envelope_from_tree(outer.signed).files
+    del outer
+    for f in files:
         form = catalog.forms.get(f.code)
         if form is None or f.extension != "xml":
             continue
