@@ -44,5 +44,15 @@ def median_run(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -
     return median_of(run_once(cmd, env) for _ in range(repeat))
 
 
+def interleaved(cmds: list[list[str]], repeat: int, env: dict[str, str] | None = None) -> list[Run]:
+    """The median run of each command, the commands taking turns: a ratio between two of them is then
+    measured under the same conditions, which on a shared machine drift from one second to the next."""
+    runs: list[list[Run]] = [[] for _ in cmds]
+    for _ in range(repeat):
+        for cmd, out in zip(cmds, runs, strict=True):
+            out.append(run_once(cmd, env))
+    return [median_of(r) for r in runs]
+
+
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
