@@ -265,7 +265,8 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     from signing.certs import facts
     from signing.token.client import TokenHelper
 
-    with TokenHelper(args.pkcs11_module) as helper:
+    early = _EARLY_HELPER.pop() if _EARLY_HELPER else None
+    with TokenHelper(args.pkcs11_module, started=early) as helper:
         found = helper.certificates()
         tokens = helper.call("list")["tokens"]
     if args.json:
@@ -321,7 +322,8 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from signing.token.client import TokenHelper
 
     lang = _lang(args)
-    with TokenHelper(args.pkcs11_module) as helper:
+    early = _EARLY_HELPER.pop() if _EARLY_HELPER else None
+    with TokenHelper(args.pkcs11_module, started=early) as helper:
         # The helper and its driver start on the other core while the dossiers are read and checked.
         listed: list = []
         warm = threading.Thread(target=_warm_up, args=(helper, listed), daemon=True)
@@ -633,6 +635,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+_EARLY_HELPER: list = []        # a token helper process run() started for cmd_sign, before parsing
+
+
+def _start_token_helper_early(argv: list[str]) -> None:
+    """For ``sign``, start the token helper before anything else: its interpreter and PyKCS11 take about
+    30 ms to load, which then overlap the command's own start-up instead of following it. ``cmd_sign``
+    adopts the process; if the command stops before, the helper reads end-of-file and exits."""
+    if argv[:1] == ["sign"] and not {"--otp", "-h", "--help"} & set(argv):
+        from signing.token.client import start_helper_process
+
+        _EARLY_HELPER.append(start_helper_process())
+
+
 def run() -> None:
     """The ``bhxh-desk`` command: ``main``, then a quick exit.
 
@@ -641,6 +656,7 @@ def run() -> None:
     for it to do, so the process leaves without it, after what an exit must still do: the atexit
     functions (logging's flush among them) and flushing the output. It exits normally instead when
     something else could still be running: another non-daemon thread, or Qt."""
+    _start_token_helper_early(sys.argv[1:])
     code = main()
     alive = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
     if alive or "PySide6" in sys.modules:

@@ -373,6 +373,26 @@ def test_helper_killed_mid_batch_stops_cleanly(hsm, pki):
                                             intermediates=[pki.intermediate.cert]))
 
 
+def test_a_helper_started_early_is_the_one_used_and_never_left_behind(hsm, tmp_path):
+    """bhxh-desk sign starts its helper before parsing (app.cli.run); TokenHelper adopts that process
+    rather than starting a second one, and kills it when it cannot use it."""
+    from signing.token.client import start_helper_process
+
+    early = start_helper_process()
+    with TokenHelper(hsm.module, started=early) as helper:
+        assert helper.certificates() and helper.pid == early.pid
+    assert early.poll() is not None
+    unused = start_helper_process()
+    with pytest.raises(TokenError) as info:
+        TokenHelper(tmp_path / "no-such-driver.so", started=unused)
+    assert info.value.code == "token.no_module" and unused.poll() is not None
+    dead = start_helper_process()
+    dead.kill()
+    dead.wait()
+    with TokenHelper(hsm.module, started=dead) as helper:     # a process that died early is replaced
+        assert helper.certificates() and helper.pid != dead.pid
+
+
 def test_token_removed_mid_batch_keeps_what_was_signed(tmp_path, pki, trust_files, monkeypatch):
     """The token's files vanish after the first dossier: the batch stops, the first file stays whole."""
     tok = create_token(tmp_path / "t", pki, label="REMOVABLE")

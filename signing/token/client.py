@@ -52,10 +52,28 @@ def helper_command() -> list[str]:
     return [sys.executable, "-S", "-m", "signing.token.helper"]
 
 
+def start_helper_process() -> subprocess.Popen[bytes]:
+    """A helper process, started and left waiting for its first request: its interpreter starts and
+    PyKCS11 is imported meanwhile, which is most of the time it takes to be ready."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    paths = [root, env.get("PYTHONPATH", "")]
+    if not os.environ.get("BHXH_DESK_TOKEN_HELPER"):    # the same interpreter: where it finds PyKCS11
+        paths += sys.path
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
+    return subprocess.Popen(helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, close_fds=True)
+
+
 class TokenHelper:
-    def __init__(self, module: str | Path | None = None, *, call_timeout: float = CALL_TIMEOUT) -> None:
+    def __init__(self, module: str | Path | None = None, *, call_timeout: float = CALL_TIMEOUT,
+                 started: subprocess.Popen[bytes] | None = None) -> None:
+        """``started``: a helper process started earlier (``start_helper_process``), used for the first
+        start instead of a new one; the sign command starts one before it even parses its arguments."""
+        self._started = started
         found = candidates(str(module) if module else None)
         if not found or not found[0].is_file():
+            self._discard_started()
             raise TokenError("token.no_module", searched=searched(str(module) if module else None))
         self.module = str(found[0])
         self.call_timeout = call_timeout
@@ -73,15 +91,20 @@ class TokenHelper:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 
+    def _discard_started(self) -> None:
+        proc, self._started = self._started, None
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
     def _start(self) -> None:
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        paths = [root, env.get("PYTHONPATH", "")]
-        if not os.environ.get("BHXH_DESK_TOKEN_HELPER"):    # the same interpreter: where it finds PyKCS11
-            paths += sys.path
-        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
-        self._proc = subprocess.Popen(helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        started, self._started = self._started, None
+        if started is not None and started.poll() is None:
+            self._proc = started
+        else:
+            if started is not None:
+                started.wait()
+            self._proc = start_helper_process()
         self._answers = queue.Queue()
         out = self._proc.stdout
         answers = self._answers
@@ -106,6 +129,7 @@ class TokenHelper:
 
     def close(self) -> None:
         with self._lock:
+            self._discard_started()
             if self.alive():
                 with contextlib.suppress(TokenError):
                     self._call_locked("exit", 5.0, None)
