@@ -635,14 +635,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-_EARLY_HELPER: list = []        # a token helper process run() started for cmd_sign, before parsing
+_EARLY_HELPER: list = []        # a token helper process run() started for sign or tokens, before parsing
 
 
 def _start_token_helper_early(argv: list[str]) -> None:
-    """For ``sign``, start the token helper before anything else: its interpreter and PyKCS11 take about
-    30 ms to load, which then overlap the command's own start-up instead of following it. ``cmd_sign``
-    adopts the process; if the command stops before, the helper reads end-of-file and exits."""
-    if argv[:1] == ["sign"] and not {"--otp", "-h", "--help"} & set(argv):
+    """For ``sign`` and ``tokens``, start the token helper before anything else: its interpreter and
+    PyKCS11 take about 30 ms to load, which then overlap the command's own start-up instead of following
+    it. The command adopts the process; if it stops before, the helper reads end-of-file and exits."""
+    if argv[:1] in (["sign"], ["tokens"]) and not {"--otp", "-h", "--help"} & set(argv):
         from signing.token.client import start_helper_process
 
         _EARLY_HELPER.append(start_helper_process())
