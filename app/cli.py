@@ -262,11 +262,11 @@ def _trust_material(paths: list[str] | None):
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
+    from app.launch import early_token_helper
     from signing.certs import facts
     from signing.token.client import TokenHelper
 
-    early = _EARLY_HELPER.pop() if _EARLY_HELPER else None
-    with TokenHelper(args.pkcs11_module, started=early) as helper:
+    with TokenHelper(args.pkcs11_module, started=early_token_helper()) as helper:
         found = helper.certificates()
         tokens = helper.call("list")["tokens"]
     if args.json:
@@ -319,11 +319,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
         from app.gateway_commands import sign_with_otp
 
         return sign_with_otp(args)
+    from app.launch import early_token_helper
     from signing.token.client import TokenHelper
 
     lang = _lang(args)
-    early = _EARLY_HELPER.pop() if _EARLY_HELPER else None
-    with TokenHelper(args.pkcs11_module, started=early) as helper:
+    with TokenHelper(args.pkcs11_module, started=early_token_helper()) as helper:
         # The helper and its driver start on the other core while the dossiers are read and checked.
         listed: list = []
         warm = threading.Thread(target=_warm_up, args=(helper, listed), daemon=True)
@@ -633,40 +633,3 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         _report_unexpected(exc, lang)
         return EXIT_ERROR
-
-
-_EARLY_HELPER: list = []        # a token helper process run() started for sign or tokens, before parsing
-
-
-def _start_token_helper_early(argv: list[str]) -> None:
-    """For ``sign`` and ``tokens``, start the token helper before anything else: its interpreter and
-    PyKCS11 take about 30 ms to load, which then overlap the command's own start-up instead of following
-    it. The command adopts the process; if it stops before, the helper reads end-of-file and exits."""
-    if argv[:1] in (["sign"], ["tokens"]) and not {"--otp", "-h", "--help"} & set(argv):
-        from signing.token.client import start_helper_process
-
-        _EARLY_HELPER.append(start_helper_process())
-
-
-def run() -> None:
-    """The ``bhxh-desk`` command: ``main``, then a quick exit.
-
-    Python's own teardown frees every loaded module and object one by one, about 8 ms after a signing
-    command: a tenth of signing a 10,000-row dossier. Once a command has returned there is nothing left
-    for it to do, so the process leaves without it, after what an exit must still do: the atexit
-    functions (logging's flush among them) and flushing the output. It exits normally instead when
-    something else could still be running: another non-daemon thread, or Qt."""
-    _start_token_helper_early(sys.argv[1:])
-    code = main()
-    alive = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
-    if alive or "PySide6" in sys.modules:
-        sys.exit(code)
-    import atexit
-
-    atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):         # a closed or broken pipe: let the normal exit deal with it
-        sys.exit(code)
-    os._exit(code)

@@ -107,7 +107,7 @@ def test_the_quick_exit_keeps_exit_code_output_and_atexit_functions():
     """run() leaves without Python's teardown; the exit code, everything printed (through a pipe, so
     buffered) and the atexit functions must all still be there."""
     code = ("import atexit, sys; atexit.register(lambda: print('atexit ran', file=sys.stderr)); "
-            "sys.argv = ['bhxh-desk', 'procedures']; from app.cli import run; run()")
+            "sys.argv = ['bhxh-desk', 'procedures']; from app.launch import run; run()")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}      # buffered, as usual
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        env=dict(env, PYTHONPATH=str(ROOT)))

@@ -376,7 +376,7 @@ def test_helper_killed_mid_batch_stops_cleanly(hsm, pki):
 def test_a_helper_started_early_is_the_one_used_and_never_left_behind(hsm, tmp_path):
     """bhxh-desk sign starts its helper before parsing (app.cli.run); TokenHelper adopts that process
     rather than starting a second one, and kills it when it cannot use it."""
-    from signing.token.client import start_helper_process
+    from signing.token.spawn import start_helper_process
 
     early = start_helper_process()
     with TokenHelper(hsm.module, started=early) as helper:

@@ -15,10 +15,8 @@ import base64
 import contextlib
 import itertools
 import json
-import os
 import queue
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from signing.drivers import candidates, searched
 from signing.errors import SigningError, TokenError
+from signing.token.spawn import start_helper_process
 
 if TYPE_CHECKING:     # imported where used: the helper process is started before they are needed
     from cryptography import x509
@@ -37,32 +36,6 @@ if TYPE_CHECKING:     # imported where used: the helper process is started befor
 CALL_TIMEOUT = 30.0
 LOGIN_TIMEOUT = 60.0
 _EOF = object()
-
-
-def helper_command() -> list[str]:
-    """How to start the helper: ``python -m`` normally, the bundle's own entry point when frozen. Packagers
-    can point ``BHXH_DESK_TOKEN_HELPER`` at another interpreter (a 32-bit Python for 32-bit drivers)."""
-    override = os.environ.get("BHXH_DESK_TOKEN_HELPER")
-    if override:
-        return [override, "-m", "signing.token.helper"]
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "_token-helper"]
-    # -S: no site set-up (.pth files, the editable-install finder), which is half the helper's start-up;
-    # the paths site would have added come from this process (see _start).
-    return [sys.executable, "-S", "-m", "signing.token.helper"]
-
-
-def start_helper_process() -> subprocess.Popen[bytes]:
-    """A helper process, started and left waiting for its first request: its interpreter starts and
-    PyKCS11 is imported meanwhile, which is most of the time it takes to be ready."""
-    root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    paths = [root, env.get("PYTHONPATH", "")]
-    if not os.environ.get("BHXH_DESK_TOKEN_HELPER"):    # the same interpreter: where it finds PyKCS11
-        paths += sys.path
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
-    return subprocess.Popen(helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, close_fds=True)
 
 
 class TokenHelper:
