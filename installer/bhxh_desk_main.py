@@ -2,7 +2,9 @@
 
 import sys
 
-from app.cli import main
+from app.launch import run
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["gui"]))
+    if len(sys.argv) == 1:
+        sys.argv.append("gui")
+    run()
