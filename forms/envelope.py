@@ -148,16 +148,3 @@ def edits(envelope: EnvelopeText, payloads: dict[int, tuple[int, bytes]]) -> tup
             raise ValueError("kept is longer than the old text")
         out += [(*carried.length, str(kept + len(text)).encode()), (start + kept, end, text)]
     return tuple(out)
-
-
-def splice(envelope: EnvelopeText, payloads: dict[int, bytes]) -> bytes:
-    """The envelope with the base64 texts of the given files replaced (and their DoDaiFile with them)."""
-    data = envelope.data
-    view = memoryview(data)
-    out: list[bytes | memoryview] = []
-    pos = 0
-    for start, end, text in edits(envelope, {i: (0, text) for i, text in payloads.items()}):
-        out += [view[pos:start], text]
-        pos = end
-    out.append(view[pos:])
-    return b"".join(out)

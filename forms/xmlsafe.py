@@ -55,7 +55,9 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES, allow_huge_text: b
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise XmlError("xml.forbidden", what="DOCTYPE")
-    for node in root.iter(etree.Entity, etree.ProcessingInstruction):
+    beside = [*root.itersiblings(etree.ProcessingInstruction, preceding=True),      # before and after the root
+              *root.itersiblings(etree.ProcessingInstruction)]
+    for node in [*root.iter(etree.Entity, etree.ProcessingInstruction), *beside]:
         kind = "entity" if isinstance(node, etree._Entity) else "processing instruction"
         raise XmlError("xml.forbidden", what=kind)
     return root

@@ -11,7 +11,7 @@ import pytest
 
 from forms.canonical import XML_DECLARATION, looks_canonical
 from forms.checkmemo import CheckMemo
-from forms.envelope import read_canonical, splice
+from forms.envelope import edits, read_canonical
 from forms.errors import SchemaError, XmlError
 from forms.xmlbuild import build_envelope, build_forms, build_unsigned
 from forms.xmlread import read_envelope
@@ -93,6 +93,18 @@ def test_a_built_file_is_signed_without_a_second_check_and_verifies(example, pki
         trust[0].write_bytes(pki.root.pem())
         trust[1].write_bytes(pki.intermediate.pem())
         assert xmlsec_verify(out, trust).returncode == 0
+
+
+def splice(envelope, payloads: dict[int, bytes]) -> bytes:
+    """The envelope with the base64 texts of the given files replaced (and their DoDaiFile with them)."""
+    view = memoryview(envelope.data)
+    out: list[bytes | memoryview] = []
+    pos = 0
+    for start, end, text in edits(envelope, {i: (0, text) for i, text in payloads.items()}):
+        out += [view[pos:start], text]
+        pos = end
+    out.append(view[pos:])
+    return b"".join(out)
 
 
 def _with_form(unsigned: bytes, change) -> bytes:
