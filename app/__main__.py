@@ -1,5 +1,5 @@
 """``python -m app`` is the same as the ``bhxh-desk`` command."""
 
-from app.launch import run
+from bhxh_desk.app.launch import run
 
 run()

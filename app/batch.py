@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.store import Store
-from forms.errors import BhxhError
+from bhxh_desk.app.store import Store
+from bhxh_desk.forms.errors import BhxhError
 
 Report = Callable[[int, int, str], None]
 
@@ -29,11 +29,11 @@ def sign_batch(store_path: Path, draft_ids: Sequence[int], *, module: str | None
                override_reason: str | None = None) -> BatchOutcome:
     """One login for the whole batch; each dossier is validated, built, checked against the certificate,
     signed (k + 1 signatures) and stored as Signed. A dossier with errors is skipped, not fatal."""
-    from app import register
-    from signing import certs
-    from signing.dossier import sign_dossier
-    from signing.errors import SigningError
-    from signing.token.client import TokenHelper
+    from bhxh_desk.app import register
+    from bhxh_desk.signing import certs
+    from bhxh_desk.signing.dossier import sign_dossier
+    from bhxh_desk.signing.errors import SigningError
+    from bhxh_desk.signing.token.client import TokenHelper
 
     outcome = BatchOutcome()
     now = datetime.now(UTC)
@@ -46,7 +46,7 @@ def sign_batch(store_path: Path, draft_ids: Sequence[int], *, module: str | None
                     outcome.stopped = SigningError("sign.cancelled")
                     break
                 try:
-                    from forms.xmlbuild import build_forms
+                    from bhxh_desk.forms.xmlbuild import build_forms
 
                     draft = store.load_draft(draft_id)
                     dossier = build_forms(draft)
@@ -70,9 +70,9 @@ def sign_batch(store_path: Path, draft_ids: Sequence[int], *, module: str | None
 def submit_batch(store_path: Path, draft_ids: Sequence[int], *, client, gateway_trust, report: Report,
                  cancel: threading.Event) -> BatchOutcome:
     """Queue each signed dossier in the outbox, then send it; offline ones stay queued."""
-    from app.filing import Filing
-    from app.gateway.errors import Unreachable
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.gateway.errors import Unreachable
+    from bhxh_desk.app.store.outbox import Outbox
 
     outcome = BatchOutcome()
     with Store(store_path) as store:
@@ -100,8 +100,8 @@ def submit_batch(store_path: Path, draft_ids: Sequence[int], *, client, gateway_
 
 
 def sync(store_path: Path, *, client, gateway_trust):
-    from app.filing import Filing
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.store.outbox import Outbox
 
     with Store(store_path) as store:
         return Filing(Outbox(store), client, gateway_trust).sync()

@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from forms.errors import BhxhError, DraftError
+from bhxh_desk.forms.errors import BhxhError, DraftError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -36,7 +36,7 @@ def _print_json(data: Any) -> None:
 # ---------------------------------------------------------------- procedures
 
 def cmd_procedures(args: argparse.Namespace) -> int:
-    from forms.catalog import load_catalog
+    from bhxh_desk.forms.catalog import load_catalog
 
     catalog = load_catalog()
     lang = _lang(args)
@@ -67,8 +67,8 @@ def cmd_procedures(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- validate / build
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft
-    from forms.validate import Severity, validate
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.validate import Severity, validate
 
     lang = _lang(args)
     issues = validate(read_draft(args.draft))
@@ -114,8 +114,8 @@ def _write_output(path: Path, *parts: bytes | memoryview) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft
-    from forms.xmlbuild import InvalidDossier, build_unsigned
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.xmlbuild import InvalidDossier, build_unsigned
 
     lang = _lang(args)
     try:
@@ -133,7 +133,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- drafts in the store
 
 def _store(args: argparse.Namespace):
-    from app.store import Store
+    from bhxh_desk.app.store import Store
 
     return Store(Path(args.store) if args.store else None)
 
@@ -155,7 +155,7 @@ def cmd_drafts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_drafts_import(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft
+    from bhxh_desk.forms.draft import read_draft
 
     drafts = [read_draft(path) for path in args.files]     # read all first: an import never half-applies
     with _store(args) as store:
@@ -177,8 +177,8 @@ def cmd_drafts_export(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- Excel
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft, write_draft
-    from forms.excel import import_sheet
+    from bhxh_desk.forms.draft import read_draft, write_draft
+    from bhxh_desk.forms.excel import import_sheet
 
     lang = _lang(args)
     result = import_sheet(Path(args.file), args.form)
@@ -200,8 +200,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft
-    from forms.excel import export
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.excel import export
 
     draft = read_draft(args.draft)
     codes = args.form or [c for c in draft.forms if draft.forms[c]]
@@ -211,8 +211,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_print(args: argparse.Namespace) -> int:
-    from forms.draft import read_draft
-    from forms.printing import render
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.printing import render
 
     pages = render(read_draft(args.draft), Path(args.output), forms=args.form, place=args.place or "")
     print(f"{args.output} ({pages} trang)")
@@ -222,17 +222,64 @@ def cmd_print(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the window
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from app.ui.qt_app import run
+    return open_window(_lang(args), on_failure=lambda text: (print(text, file=sys.stderr), EXIT_ERROR)[1])
+
+
+def open_window(lang: str, on_failure) -> int:
+    """The desktop window, or ``on_failure(hint)`` when it cannot open here (app.desktop says why, before
+    Qt is started where it can tell, and from Qt's own last words where it cannot)."""
+    from bhxh_desk.app import desktop
+    from bhxh_desk.forms.messages import render
+
+    def hint(problem: desktop.Problem) -> str:
+        return render(problem.code, lang, detail=problem.detail)
+
+    problem = desktop.window_problem()
+    if problem is not None:
+        return on_failure(hint(problem))
+
+    def qt_gave_up(problem: desktop.Problem) -> None:
+        code = on_failure(hint(problem))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)          # inside Qt's fatal handler: returning would abort
+
+    desktop.guard_qt_start(qt_gave_up)
+    from bhxh_desk.app.ui.qt_app import run
 
     return run([sys.argv[0]])
+
+
+def cmd_install_desktop(args: argparse.Namespace) -> int:
+    from bhxh_desk.app import desktop_entry
+
+    if args.uninstall:
+        for path in desktop_entry.uninstall():
+            print(path)
+        return EXIT_OK
+    done = desktop_entry.install()
+    vi = _lang(args) != "en"
+    print(("Đã thêm vào menu: " if vi else "Added to the menu: ") + str(done.entry))
+    print(("Lệnh chạy: " if vi else "Command: ") + done.command)
+    return EXIT_OK
+
+
+def _no_command(parser: argparse.ArgumentParser, lang: str) -> int:
+    """``bhxh-desk`` alone: the window where one can open; elsewhere a one-line hint, the help, exit 0."""
+    def explain(text: str) -> int:
+        print(text, file=sys.stderr)
+        parser.print_help()
+        return EXIT_OK
+
+    return open_window(lang, on_failure=explain)
 
 
 # ---------------------------------------------------------------- schemas
 
 def cmd_schemas(args: argparse.Namespace) -> int:
-    from forms.catalog import load_catalog
-    from forms.resources import resource
-    from forms.xsdgen import form_index, form_xsd
+    from bhxh_desk.forms.catalog import load_catalog
+    from bhxh_desk.forms.resources import resource
+    from bhxh_desk.forms.xsdgen import form_index, form_xsd
 
     catalog = load_catalog()
     wanted = {f"{form.code}.xsd": form_xsd(form) for form in catalog.forms.values()}
@@ -256,15 +303,15 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def _trust_material(paths: list[str] | None):
     """--trust files: self-signed certificates become anchors (beside the bundled MIC root), others are
     intermediates available to chain building."""
-    from signing.certcheck import trust_material
+    from bhxh_desk.signing.certcheck import trust_material
 
     return trust_material(paths or ())
 
 
 def cmd_tokens(args: argparse.Namespace) -> int:
-    from app.launch import early_token_helper
-    from signing.certs import facts
-    from signing.token.client import TokenHelper
+    from bhxh_desk.app.launch import early_token_helper
+    from bhxh_desk.signing.certs import facts
+    from bhxh_desk.signing.token.client import TokenHelper
 
     with TokenHelper(args.pkcs11_module, started=early_token_helper()) as helper:
         found = helper.certificates()
@@ -298,7 +345,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def _output_paths(drafts: list[str], output: str) -> list[Path]:
     if len(drafts) == 1:
         return [Path(output)]
-    from forms.filenames import safe_name
+    from bhxh_desk.forms.filenames import safe_name
 
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
@@ -308,19 +355,19 @@ def _output_paths(drafts: list[str], output: str) -> list[Path]:
 
 def _check_memo():
     """The record of files already checked in full (forms.checkmemo), in the user's cache folder."""
-    from app.paths import default_paths
-    from forms.checkmemo import CheckMemo
+    from bhxh_desk.app.paths import default_paths
+    from bhxh_desk.forms.checkmemo import CheckMemo
 
     return CheckMemo(default_paths().cache / "checked")
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
     if args.otp:
-        from app.gateway_commands import sign_with_otp
+        from bhxh_desk.app.gateway_commands import sign_with_otp
 
         return sign_with_otp(args)
-    from app.launch import early_token_helper
-    from signing.token.client import TokenHelper
+    from bhxh_desk.app.launch import early_token_helper
+    from bhxh_desk.signing.token.client import TokenHelper
 
     lang = _lang(args)
     with TokenHelper(args.pkcs11_module, started=early_token_helper()) as helper:
@@ -330,9 +377,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
         warm.start()
         from datetime import UTC, datetime
 
-        from forms.errors import InvalidDossier
-        from signing.errors import SigningError
-        from signing.prompter import EnvPinPrompter, TerminalPrompter
+        from bhxh_desk.forms.errors import InvalidDossier
+        from bhxh_desk.signing.errors import SigningError
+        from bhxh_desk.signing.prompter import EnvPinPrompter, TerminalPrompter
 
         # Everything that can fail without the token fails first: no PIN is asked for a dossier that cannot go.
         memo = _check_memo()
@@ -371,9 +418,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 def _check_certificate(args: argparse.Namespace, listed, cert, envelopes, now) -> None:
     """Validity, key usage, each unit's tax code and the chain, before any PIN is asked."""
-    from app.paths import default_paths
-    from signing.certcheck import check_before_signing
-    from signing.certmemo import CertMemo
+    from bhxh_desk.app.paths import default_paths
+    from bhxh_desk.signing.certcheck import check_before_signing
+    from bhxh_desk.signing.certmemo import CertMemo
 
     token_ders = [c.der for c in listed if c.token.serial == cert.token.serial and c.der != cert.der]
     check_before_signing(cert.der, at=now, unit_tax_codes=[e.unit_tax_code for e in envelopes],
@@ -392,7 +439,7 @@ def _warm_up(helper, listed: list) -> None:
 
 def _load_for_signing(path: str, memo):
     """A draft (JSON) is validated and built; an unsigned BHXHDienTu.xml is checked and signed as it is."""
-    from signing.envelope import prepare
+    from bhxh_desk.signing.envelope import prepare
 
     try:
         with open(path, "rb") as fh:
@@ -400,8 +447,8 @@ def _load_for_signing(path: str, memo):
     except OSError as exc:
         raise DraftError("draft.cannot_open", path=path, reason=exc.strerror or str(exc)) from None
     if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        from forms.draft import read_draft
-        from forms.xmlbuild import build_unsigned
+        from bhxh_desk.forms.draft import read_draft
+        from bhxh_desk.forms.xmlbuild import build_unsigned
 
         data = build_unsigned(read_draft(path), memo=memo)
     return prepare(data, memo=memo)
@@ -409,8 +456,8 @@ def _load_for_signing(path: str, memo):
 
 def _record_override(args: argparse.Namespace, cert, envelopes) -> None:
     """An agent signing with a certificate of another tax code says why; the reason goes to the audit log."""
-    from app.store import Store
-    from signing.certs import facts
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.signing.certs import facts
 
     with Store() as store:
         for e in envelopes:
@@ -421,7 +468,7 @@ def _record_override(args: argparse.Namespace, cert, envelopes) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from signing.dossier import verify_dossier
+    from bhxh_desk.signing.dossier import verify_dossier
 
     lang = _lang(args)
     try:
@@ -485,7 +532,7 @@ def _help_width() -> int:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line; with ``only``, the parser of that one command (help for the others is not
     needed to run it). An unknown ``only`` gets the whole parser, so usage errors list every command."""
-    from app import __version__
+    from bhxh_desk.app import __version__
 
     parser = argparse.ArgumentParser(
         prog="bhxh-desk",
@@ -556,11 +603,14 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--trust", action="append", metavar="PEM")
     p.add_argument("--json", action="store_true")
 
-    from app import gateway_commands
+    from bhxh_desk.app import gateway_commands
 
     gateway_commands.add_parsers(add)
 
     add("gui", cmd_gui, "Mở chương trình (cửa sổ) / open the desktop window")
+    p = add("install-desktop", cmd_install_desktop,
+            "Thêm chương trình vào menu (Linux) / add the program to the desktop menu (Linux)")
+    p.add_argument("--uninstall", action="store_true", help="gỡ khỏi menu / remove it from the menu")
 
     p = add("import", cmd_import, "Nhập danh sách từ Excel / import a list from Excel")
     p.add_argument("file", metavar="FILE.xlsx")
@@ -590,8 +640,8 @@ def _report_unexpected(exc: BaseException, lang: str) -> None:
     import traceback
 
     try:
-        from app import logs
-        from app.paths import default_paths
+        from bhxh_desk.app import logs
+        from bhxh_desk.app.paths import default_paths
 
         path = logs.setup(default_paths().logs)
         logging.getLogger("bhxh-desk").error("unexpected error\n%s", "".join(traceback.format_exception(exc)))
@@ -605,11 +655,11 @@ def _report_unexpected(exc: BaseException, lang: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_token-helper"]:          # the frozen bundle starts its token helper this way
-        from signing.token.helper import main as helper_main
+        from bhxh_desk.signing.token.helper import main as helper_main
 
         return helper_main()
     if argv[:1] == ["--selftest"]:
-        from app.selftest import run
+        from bhxh_desk.app.selftest import run
 
         return run()
     for stream in (sys.stdout, sys.stderr):
@@ -620,6 +670,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lang = _lang(args)
     handler = getattr(args, "handler", None)
+    if handler is None and not argv:
+        return _no_command(parser, lang)
     if handler is None:
         parser.print_help()
         return EXIT_OK

@@ -13,11 +13,11 @@ from dataclasses import asdict, dataclass, field
 
 from cryptography import x509
 
-from app.gateway.client import GatewayClient
-from app.gateway.errors import GatewayError, Refused, Unreachable
-from app.store.outbox import Outbox, Submission
-from app.workflow import State
-from forms.errors import BhxhError
+from bhxh_desk.app.gateway.client import GatewayClient
+from bhxh_desk.app.gateway.errors import GatewayError, Refused, Unreachable
+from bhxh_desk.app.store.outbox import Outbox, Submission
+from bhxh_desk.app.workflow import State
+from bhxh_desk.forms.errors import BhxhError
 
 log = logging.getLogger("bhxh-desk.filing")
 
@@ -66,9 +66,9 @@ class Filing:
         """The result must be signed by the gateway (chain to its CA) and name this very dossier."""
         from datetime import UTC, datetime
 
-        from forms.xmlsafe import parse_xml
-        from signing import certs
-        from signing.xmldsig import verify_file
+        from bhxh_desk.forms.xmlsafe import parse_xml
+        from bhxh_desk.signing import certs
+        from bhxh_desk.signing.xmldsig import verify_file
 
         try:
             info = verify_file(document, "Cky")

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from forms.errors import BhxhError, DraftError
+from bhxh_desk.forms.errors import BhxhError, DraftError
 
 EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
@@ -29,7 +29,7 @@ def _print_json(data: Any) -> None:
 def _gateway_url(args: argparse.Namespace) -> str:
     url = args.gateway or os.environ.get("BHXH_DESK_GATEWAY")
     if not url:
-        from app.settings import Settings
+        from bhxh_desk.app.settings import Settings
 
         url = Settings.load().get("gateway_url")
     if not url:
@@ -42,8 +42,8 @@ def _ca(args: argparse.Namespace) -> str | None:
 
 
 def _client(args: argparse.Namespace, *, login: bool = True):
-    from app.gateway.client import GatewayClient
-    from app.secrets import gateway_password
+    from bhxh_desk.app.gateway.client import GatewayClient
+    from bhxh_desk.app.secrets import gateway_password
 
     client = GatewayClient(_gateway_url(args), ca_bundle=_ca(args), timeout=args.timeout)
     if login:
@@ -55,14 +55,14 @@ def _client(args: argparse.Namespace, *, login: bool = True):
 
 
 def _gateway_trust(args: argparse.Namespace):
-    from signing import certs
+    from bhxh_desk.signing import certs
 
     path = _ca(args)
     return certs.load_pem_file(path) if path else []
 
 
 def _store():
-    from app.store import Store
+    from bhxh_desk.app.store import Store
 
     return Store()
 
@@ -74,9 +74,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     import threading
     from datetime import timedelta
 
-    from app.gateway.sandbox.results import Timing
-    from app.gateway.sandbox.server import Faults, Sandbox, make_server, url_of
-    from signing import certs
+    from bhxh_desk.app.gateway.sandbox.results import Timing
+    from bhxh_desk.app.gateway.sandbox.server import Faults, Sandbox, make_server, url_of
+    from bhxh_desk.signing import certs
 
     extra = [c for path in args.trust or [] for c in certs.load_pem_file(path)]
     sandbox = Sandbox(data=Path(args.data), timing=Timing(args.processing_after, args.result_after),
@@ -118,7 +118,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_add_unit(args: argparse.Namespace) -> int:
-    from app.gateway.sandbox.db import SandboxDB
+    from bhxh_desk.app.gateway.sandbox.db import SandboxDB
 
     password = os.environ.get(args.password_env or "")
     if not password:
@@ -136,7 +136,7 @@ def cmd_sandbox_add_unit(args: argparse.Namespace) -> int:
 def cmd_sandbox_sms(args: argparse.Namespace) -> int:
     import re
 
-    from app.gateway.sandbox.db import SandboxDB
+    from bhxh_desk.app.gateway.sandbox.db import SandboxDB
 
     db = SandboxDB(Path(args.data) / "sandbox.sqlite3")
     messages = db.sms(args.to)
@@ -153,7 +153,7 @@ def cmd_sandbox_sms(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_demo(args: argparse.Namespace) -> int:
-    from app.gateway.sandbox import demo
+    from bhxh_desk.app.gateway.sandbox import demo
 
     d = demo.create(Path(args.data))
     if args.shell:        # for eval "$(...)": throwaway test-mode values only
@@ -182,12 +182,12 @@ def cmd_sandbox_demo(args: argparse.Namespace) -> int:
 def cmd_register_cert(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from signing import certs
+    from bhxh_desk.signing import certs
 
     if args.cert:
         der = certs.load_pem_file(args.cert)[0].public_bytes(Encoding.DER)
     else:
-        from signing.token.client import TokenHelper
+        from bhxh_desk.signing.token.client import TokenHelper
 
         with TokenHelper(args.pkcs11_module) as helper:
             der = helper.find(serial=args.token_serial, label=args.token_label, key_id=args.key_id).der
@@ -204,7 +204,7 @@ def cmd_register_cert(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- submit, status, sync
 
 def _show(sub, lang: str) -> str:
-    from app.workflow import LABELS_VI
+    from bhxh_desk.app.workflow import LABELS_VI
 
     state = LABELS_VI[sub.state] if lang != "en" else str(sub.state)
     line = f"{sub.so_ho_so or '-':<20} {state:<14} {sub.received_at or '':<26} #{sub.id}"
@@ -221,10 +221,10 @@ def _sub_json(sub) -> dict[str, Any]:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from app.filing import Filing
-    from app.gateway.errors import Unreachable
-    from app.store.outbox import Outbox
-    from forms.xmlread import read_envelope
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.gateway.errors import Unreachable
+    from bhxh_desk.app.store.outbox import Outbox
+    from bhxh_desk.forms.xmlread import read_envelope
 
     lang = _lang(args)
     files = []
@@ -270,8 +270,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from app.filing import Filing
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.store.outbox import Outbox
 
     with _store() as store, _client(args) as client:
         outbox = Outbox(store)
@@ -293,8 +293,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from app.filing import Filing
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.store.outbox import Outbox
 
     lang = _lang(args)
     with _store() as store, _client(args) as client:
@@ -314,8 +314,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_export_signed(args: argparse.Namespace) -> int:
     """For upload by hand through the gddt portal: the signed file exactly as it was (to be) filed."""
-    from app.cli import _write_output
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.cli import _write_output
+    from bhxh_desk.app.store.outbox import Outbox
 
     with _store() as store:
         outbox = Outbox(store)
@@ -335,8 +335,8 @@ def cmd_export_signed(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- OTP
 
 def cmd_otp_request(args: argparse.Namespace) -> int:
-    from app import otp_flow
-    from forms.draft import read_draft
+    from bhxh_desk.app import otp_flow
+    from bhxh_desk.forms.draft import read_draft
 
     draft = read_draft(args.draft)
     otp_flow.require_person(draft)
@@ -354,9 +354,9 @@ def cmd_otp_request(args: argparse.Namespace) -> int:
 
 def sign_with_otp(args: argparse.Namespace) -> int:
     """``bhxh-desk sign DRAFT --otp CODE -o OUT``: the code goes into CKy_Dvi in place of a signature."""
-    from app import otp_flow
-    from app.cli import _write_output
-    from forms.draft import read_draft
+    from bhxh_desk.app import otp_flow
+    from bhxh_desk.app.cli import _write_output
+    from bhxh_desk.forms.draft import read_draft
 
     if len(args.drafts) != 1:
         raise BhxhError("cli.usage", reason="--otp signs one draft")

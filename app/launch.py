@@ -17,7 +17,7 @@ _EARLY_HELPER: list = []        # the token helper process started for sign or t
 
 def _start_token_helper_early(argv: list[str]) -> None:
     if argv[:1] in (["sign"], ["tokens"]) and not {"--otp", "-h", "--help"} & set(argv):
-        from signing.token.spawn import start_helper_process
+        from bhxh_desk.signing.token.spawn import start_helper_process
 
         _EARLY_HELPER.append(start_helper_process())
 
@@ -36,7 +36,7 @@ def run() -> None:
     functions (logging's flush among them) and flushing the output. It exits normally instead when
     something else could still be running: another non-daemon thread, or Qt."""
     _start_token_helper_early(sys.argv[1:])
-    from app.cli import main
+    from bhxh_desk.app.cli import main
 
     code = main()
     alive = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]

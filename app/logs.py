@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from app.paths import ensure_private_dir
+from bhxh_desk.app.paths import ensure_private_dir
 
 _SECRET = re.compile(r"(?i)\b(pin|password|passwd|mat_?khau|otp|secret)\b(\s*[=:]\s*)(\S+)")
 

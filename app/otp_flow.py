@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.store import Store
-from app.store.outbox import Outbox
-from forms.catalog import load_catalog
-from forms.draft import Draft
-from forms.errors import BhxhError
-from forms.xmlbuild import build_unsigned
-from signing import otp
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.store.outbox import Outbox
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.draft import Draft
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.xmlbuild import build_unsigned
+from bhxh_desk.signing import otp
 
 
 def require_person(draft: Draft) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.store import Store
-from app.store.store import _now
-from forms.catalog import load_catalog
-from forms.draft import Draft
-from forms.model import FieldType, Form
-from forms.validate import Issue, Report, Severity
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.store.store import _now
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.draft import Draft
+from bhxh_desk.forms.model import FieldType, Form
+from bhxh_desk.forms.validate import Issue, Report, Severity
 
 FILL_EXCLUDED = {"pa", "tuThang", "denThang", "ghiChu", "STT"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from app.gateway.errors import GatewayError
+from bhxh_desk.app.gateway.errors import GatewayError
 
 SERVICE = "bhxh-desk"
 

@@ -1,8 +1,11 @@
 """``bhxh-desk --selftest``: proves that an installed copy works, headless, without a token or a network.
 
 It checks that every data file the program needs is present (catalog, code lists, XSDs, messages, trust
-anchors, translations), then builds, validates and signs a sample procedure-600 dossier with a throwaway
-key, and verifies both signature levels. Exit 0 only if all of it passed.
+anchors, translations, icons, the desktop entry), that the installed distribution puts nothing but the
+``bhxh_desk`` package into site-packages, that the compiled translation loads and translates, and that the
+window's modules import when PySide6 is installed. Then it builds, validates and signs a sample
+procedure-600 dossier with a throwaway key, and verifies both signature levels. Exit 0 only if all of it
+passed. It runs from a wheel, an editable install and the bundle alike.
 """
 
 from __future__ import annotations
@@ -11,8 +14,8 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from forms.errors import BhxhError
-from forms.resources import resource, resources_dir
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.resources import resource, resources_dir
 
 SAMPLE = {
     "format": "bhxh-desk/draft@1", "procedure": "600", "period": "03/2026",
@@ -24,13 +27,14 @@ SAMPLE = {
 
 
 def _data_files() -> list[str]:
-    from forms.catalog import load_catalog
+    from bhxh_desk.forms.catalog import load_catalog
 
     catalog = load_catalog()
     needed = ["i18n/messages.toml", "catalog/unit.toml", "catalog/person.toml", "schemas/BHXHDienTu.xsd",
               "schemas/forms.json",
               "trust/mic-national-root-ca.pem", "translations/bhxh_desk_en.qm", "rates/base_salary.toml",
-              "rates/regional_minimum.toml"]
+              "rates/regional_minimum.toml", "icons/bhxh-desk.svg", "icons/bhxh-desk-48.png", "icons/bhxh-desk.ico",
+              "desktop/vn.bhxh_desk.BhxhDesk.desktop"]
     needed += [f"schemas/{code}.xsd" for code in catalog.forms]
     lists = {f.codes for form in catalog.forms.values() for f in _all_fields(form.fields) if f.codes}
     needed += [f"catalog/codes/{name}.json" for name in sorted(lists)]
@@ -49,10 +53,10 @@ def _sign_and_verify() -> str:
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
-    from forms.draft import draft_from_dict
-    from forms.xmlbuild import build_forms
-    from signing.dossier import sign_dossier, verify_dossier
-    from signing.signer import KeySigner
+    from bhxh_desk.forms.draft import draft_from_dict
+    from bhxh_desk.forms.xmlbuild import build_forms
+    from bhxh_desk.signing.dossier import sign_dossier, verify_dossier
+    from bhxh_desk.signing.signer import KeySigner
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bhxh-desk self-test"),
@@ -77,9 +81,62 @@ def _sign_and_verify() -> str:
     raise BhxhError("sign.failed", reason="a tampered sample verified")
 
 
+QM_MAGIC = bytes.fromhex("3cb86418caef9c95cd211cbf60a1bddd")
+
+
+def _distribution() -> str:
+    """Where this copy is installed from, and that it adds no generic top-level name to site-packages."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("bhxh-desk")
+    except PackageNotFoundError:
+        return "not installed as a distribution (bundle or source tree)"
+    tops = {str(f).split("/")[0] for f in dist.files or ()} - {""}
+    stray = sorted(t for t in tops if t in {"app", "forms", "signing", "resources", "tests", "bench"})
+    if stray:
+        raise BhxhError("catalog.invalid", path=", ".join(stray), reason="generic top-level names installed")
+    return f"bhxh-desk {dist.version}, package bhxh_desk"
+
+
+def _translations() -> str:
+    path = resource("translations", "bhxh_desk_en.qm")
+    if path.read_bytes()[:16] != QM_MAGIC:
+        raise BhxhError("catalog.invalid", path=str(path), reason="not a compiled Qt translation")
+    from importlib.util import find_spec
+
+    if find_spec("PySide6") is None:
+        return "English .qm present (PySide6 not installed: not loaded)"
+    from PySide6.QtCore import QTranslator
+
+    translator = QTranslator()
+    if not translator.load(str(path)) or translator.translate("", "Hủy") != "Cancel":
+        raise BhxhError("catalog.invalid", path=str(path), reason="the English translation does not load")
+    return "English loads (Hủy → Cancel)"
+
+
+def _window_modules() -> str:
+    """The window's modules import (no window is opened: the self-test runs headless)."""
+    import importlib
+    import pkgutil
+    from importlib.util import find_spec
+
+    if find_spec("PySide6") is None:
+        return "PySide6 not installed: the window is not available, the commands are"
+    from bhxh_desk.app import ui
+
+    names = [m.name for m in pkgutil.iter_modules(ui.__path__, ui.__name__ + ".")]
+    for name in names:
+        importlib.import_module(name)
+    return f"{len(names)} modules import"
+
+
 def run(out: Callable[[str], None] = print) -> int:
     steps: list[tuple[str, Callable[[], str]]] = [
         ("data files", lambda: _missing_or_ok()),
+        ("installation", _distribution),
+        ("translations", _translations),
+        ("window modules", _window_modules),
         ("validate + build + sign + verify", _sign_and_verify),
     ]
     failed = False

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.paths import Paths, default_paths, ensure_private_dir
+from bhxh_desk.app.paths import Paths, default_paths, ensure_private_dir
 
 
 @dataclass(frozen=True, slots=True)

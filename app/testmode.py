@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.paths import Paths, ensure_private_dir
-from forms.errors import BhxhError
+from bhxh_desk.app.paths import Paths, ensure_private_dir
+from bhxh_desk.forms.errors import BhxhError
 
 DEFAULT_PORT = 8765
 
@@ -43,14 +43,13 @@ def store_path(paths: Paths, test_mode: bool) -> Path:
 def _command(*args: str) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
-    return [sys.executable, "-m", "app", *args]
+    return [sys.executable, "-m", "bhxh_desk.app", *args]
 
 
 def _env() -> dict[str, str]:
-    root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
+    """The sandbox runs as ``python -m bhxh_desk.app``, found as this process found it (site-packages, or
+    the editable install's finder), so nothing is added to its paths."""
+    return dict(os.environ)
 
 
 def ensure_demo(paths: Paths) -> Demo:

@@ -18,7 +18,7 @@ from tests.softhsm import spy_module
 
 def run(count: int = 500) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="bhxh-bench-batch-"))
-    app = [sys.executable, "-m", "app"]
+    app = [sys.executable, "-m", "bhxh_desk.app"]
     env = {**os.environ, "BHXH_DESK_HOME": str(work / "home"), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     data = work / "sandbox"
     try:

@@ -24,8 +24,8 @@ def measure(rows: int = 10_000, edits: int = 30) -> dict[str, float]:
 
     qInstallMessageHandler(lambda *_: None)            # the offscreen plugin's chatter is not a figure
 
-    from app.ui.qt_app import Application
-    from forms.draft import read_draft
+    from bhxh_desk.app.ui.qt_app import Application
+    from bhxh_desk.forms.draft import read_draft
 
     app = Application(["bhxh-desk"])
     window = app.build()

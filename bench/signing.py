@@ -80,7 +80,7 @@ def run(sizes: tuple[int, ...] = (100, 10_000, 100_000), repeat: int = 5) -> lis
             env.pop(name, None)
         subprocess.run([sys.executable, "-m", "compileall", "-q", "app", "forms", "signing"], check=True,
                        stdout=subprocess.DEVNULL)
-        app = [sys.executable, "-m", "app"]
+        app = [sys.executable, "-m", "bhxh_desk.app"]
         sign = ["--pkcs11-module", str(token.module), "--pin-env", "BENCH_PIN", "--trust", str(root),
                 "--trust", str(inter)]
         out = []

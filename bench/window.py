@@ -18,7 +18,7 @@ from bench.measure import median_run
 CHILD = """
 import time, sys
 from PySide6.QtCore import QTimer
-from app.ui.qt_app import Application
+from bhxh_desk.app.ui.qt_app import Application
 app = Application(["bhxh-desk"])
 window = app.build()
 def shown():
@@ -36,8 +36,8 @@ def _home(rows: int | None) -> Path:
     (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
     if rows:
         os.environ["BHXH_DESK_HOME"] = str(home)
-        from app.store import Store
-        from forms.draft import read_draft
+        from bhxh_desk.app.store import Store
+        from bhxh_desk.forms.draft import read_draft
 
         with Store(home / "data" / "bhxh-desk.sqlite3") as store:
             draft_id = store.create_draft(read_draft(write_draft(home / "d.json", rows)))
@@ -63,7 +63,7 @@ def window_shown(rows: int | None, repeat: int = 5) -> float:
 
 
 def cli_start(repeat: int = 9) -> float:
-    return median_run([sys.executable, "-m", "app", "procedures"], repeat).seconds
+    return median_run([sys.executable, "-m", "bhxh_desk.app", "procedures"], repeat).seconds
 
 
 def table(repeat: int = 5) -> str:

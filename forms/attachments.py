@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forms.filenames import safe_name
+from bhxh_desk.forms.filenames import safe_name
 
 ATTACHMENT_CODE = "CT-DK"
 MAX_ONE = 10 * 1024 * 1024

@@ -69,7 +69,7 @@ def canonicalize(data: bytes) -> bytes:
     """The exact canonical form of any (safe) XML file, with our declaration: the slow path."""
     from lxml import etree
 
-    from forms.xmlsafe import parse_xml
+    from bhxh_desk.forms.xmlsafe import parse_xml
 
     root = parse_xml(data, allow_huge_text=True)
     return XML_DECLARATION + etree.tostring(root, method="c14n", exclusive=True, with_comments=False)

@@ -21,8 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from forms.errors import CatalogError
-from forms.model import (
+from bhxh_desk.forms.errors import CatalogError
+from bhxh_desk.forms.model import (
     CodeEntry,
     CodeList,
     Condition,
@@ -33,7 +33,7 @@ from forms.model import (
     Procedure,
     RuleSpec,
 )
-from forms.resources import resource
+from bhxh_desk.forms.resources import resource
 
 _FIELD_KEYS = {
     "name", "label_vi", "label_en", "type", "required", "required_if", "codes", "parent", "max_len",

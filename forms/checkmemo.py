@@ -19,7 +19,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from forms.resources import resource
+from bhxh_desk.forms.resources import resource
 
 _SEEN: set[str] = set()      # for the life of the process, with or without a folder
 

@@ -14,10 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
 
-from forms import rates
-from forms.errors import CatalogError
-from forms.fieldtypes import Period, Salary
-from forms.resources import resource
+from bhxh_desk.forms import rates
+from bhxh_desk.forms.errors import CatalogError
+from bhxh_desk.forms.fieldtypes import Period, Salary
+from bhxh_desk.forms.resources import resource
 
 
 @dataclass(frozen=True, slots=True)

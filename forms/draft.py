@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forms.attachments import Attachment
-from forms.errors import DraftError
+from bhxh_desk.forms.attachments import Attachment
+from bhxh_desk.forms.errors import DraftError
 
 FORMAT = "bhxh-desk/draft@1"
 MAX_DRAFT_BYTES = 64 * 1024 * 1024

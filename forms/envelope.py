@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from forms.canonical import XML_DECLARATION, body_looks_canonical
-from forms.errors import XmlError
+from bhxh_desk.forms.canonical import XML_DECLARATION, body_looks_canonical
+from bhxh_desk.forms.errors import XmlError
 
 ENVELOPE_NAME = "BHXHDienTu.xml"
 ENVELOPE_SIGNATURE = "CKy_Dvi"

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from forms.messages import render
+from bhxh_desk.forms.messages import render
 
 if TYPE_CHECKING:
-    from forms.validate import Issue
+    from bhxh_desk.forms.validate import Issue
 
 
 class BhxhError(Exception):

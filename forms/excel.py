@@ -24,10 +24,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from forms.catalog import Catalog, load_catalog
-from forms.errors import BhxhError
-from forms.legacy_text import convert, scores
-from forms.model import Field, FieldType, Form
+from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.legacy_text import convert, scores
+from bhxh_desk.forms.model import Field, FieldType, Form
 
 MAX_FILE = 20 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -49,7 +49,7 @@ class CellNote:
     detail: str
 
     def message(self, lang: str = "vi") -> str:
-        from forms.messages import render
+        from bhxh_desk.forms.messages import render
 
         return render(self.code, lang, sheet=self.sheet, row=self.row, column=self.column, field=self.field,
                       detail=self.detail)

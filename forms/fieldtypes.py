@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from forms.errors import FieldError
-from forms.model import Field, FieldType
+from bhxh_desk.forms.errors import FieldError
+from bhxh_desk.forms.model import Field, FieldType
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _CONTROL_SINGLELINE = re.compile(r"[\t\n\r]")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from forms.resources import resource
+from bhxh_desk.forms.resources import resource
 
 LANGS = ("vi", "en")
 

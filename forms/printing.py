@@ -12,15 +12,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from forms import fieldtypes
-from forms.catalog import Catalog, load_catalog
-from forms.contributions import totals
-from forms.display import dmy, vnd
-from forms.draft import Draft
-from forms.errors import BhxhError
-from forms.model import Field, FieldType, Form
-from forms.resources import resource
-from forms.validate import check
+from bhxh_desk.forms import fieldtypes
+from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.contributions import totals
+from bhxh_desk.forms.display import dmy, vnd
+from bhxh_desk.forms.draft import Draft
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.model import Field, FieldType, Form
+from bhxh_desk.forms.resources import resource
+from bhxh_desk.forms.validate import check
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
 SIZE, HEAD_SIZE, _PAD = 6.5, 6.5, 1.5
@@ -79,7 +79,7 @@ def _cell(f: Field, row: dict[str, Any], seq: int, labels: bool = False) -> str:
     if value is None or value == "":
         return ""
     if labels and f.type is FieldType.CODE and f.codes:
-        from forms.catalog import code_list
+        from bhxh_desk.forms.catalog import code_list
 
         entry = code_list(f.codes).entries.get(str(value))
         return f"{value} – {entry.label_vi}" if entry else str(value)

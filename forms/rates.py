@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from forms.errors import CatalogError
-from forms.resources import resource
+from bhxh_desk.forms.errors import CatalogError
+from bhxh_desk.forms.resources import resource
 
 CEILING_MULTIPLE = 20
 

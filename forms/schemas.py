@@ -13,8 +13,8 @@ import threading
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
-from forms.errors import CatalogError, SchemaError
-from forms.resources import resource
+from bhxh_desk.forms.errors import CatalogError, SchemaError
+from bhxh_desk.forms.resources import resource
 
 if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
     from lxml import etree
@@ -74,7 +74,7 @@ def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str |
     validated while parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
     from lxml import etree
 
-    from forms.xmlsafe import refuse_prolog_tricks
+    from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
 
     refuse_prolog_tricks(data)
     schema = _schema(schema_name)

@@ -17,14 +17,14 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from forms import fieldtypes, rates
-from forms.catalog import Catalog, code_list, load_catalog
-from forms.display import dmy, vnd
-from forms.draft import Draft, Row, Unit
-from forms.errors import CatalogError, FieldError
-from forms.fieldtypes import Period, Salary
-from forms.messages import render
-from forms.model import Field, FieldType, Form, RuleSpec
+from bhxh_desk.forms import fieldtypes, rates
+from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog
+from bhxh_desk.forms.display import dmy, vnd
+from bhxh_desk.forms.draft import Draft, Row, Unit
+from bhxh_desk.forms.errors import CatalogError, FieldError
+from bhxh_desk.forms.fieldtypes import Period, Salary
+from bhxh_desk.forms.messages import render
+from bhxh_desk.forms.model import Field, FieldType, Form, RuleSpec
 
 UNIT_FORM = "unit"
 DOSSIER = "dossier"
@@ -415,7 +415,7 @@ def check(draft: Draft, catalog: Catalog | None = None, *, pause: Callable[[], N
         report.add(DOSSIER, None, "procedure", ("Thủ tục", "Procedure"), "dossier.unknown_procedure",
                    procedure=draft.procedure)
         return Checked(report.issues, {}, unit)
-    from forms.attachments import problems
+    from bhxh_desk.forms.attachments import problems
 
     if draft.agent is not None:
         check_fields("agent", None, catalog.agent_fields, {k: v for k, v in asdict(draft.agent).items() if v}, report)

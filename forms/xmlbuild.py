@@ -23,16 +23,16 @@ from typing import Any
 
 import pybase64
 
-from forms import fieldtypes, schemas
-from forms.canonical import XML_DECLARATION, canonical_body, escape
-from forms.catalog import Catalog, load_catalog
-from forms.checkmemo import CheckMemo
-from forms.display import dmy
-from forms.draft import Draft, Unit
-from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, FormFile
-from forms.errors import CatalogError, InvalidDossier
-from forms.model import Field, FieldType, Form, Procedure
-from forms.validate import check
+from bhxh_desk.forms import fieldtypes, schemas
+from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, escape
+from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.checkmemo import CheckMemo
+from bhxh_desk.forms.display import dmy
+from bhxh_desk.forms.draft import Draft, Unit
+from bhxh_desk.forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, FormFile
+from bhxh_desk.forms.errors import CatalogError, InvalidDossier
+from bhxh_desk.forms.model import Field, FieldType, Form, Procedure
+from bhxh_desk.forms.validate import check
 
 SUBJECT_KIND = {"unit": "1", "person": "2"}   # LoaiDoiTuong (bhxh-desk decision; unconfirmed)
 IVAN_CODE = ""           # bhxh-desk is not a licensed I-VAN and claims no I-VAN code
@@ -136,7 +136,7 @@ def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | 
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
                                   content=write_form(form, rows, draft, memo)))
         del rows
-    from forms.attachments import ATTACHMENT_CODE
+    from bhxh_desk.forms.attachments import ATTACHMENT_CODE
 
     files += [FormFile(code=ATTACHMENT_CODE, description=a.description or a.name, name=a.file_name,
                        content=a.content) for a in draft.attachments]

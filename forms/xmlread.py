@@ -14,13 +14,13 @@ from typing import Any
 import pybase64
 from lxml import etree
 
-from forms import schemas
-from forms.catalog import Catalog, load_catalog
-from forms.draft import Agent, Draft, Row, Unit
-from forms.errors import XmlError
-from forms.model import Field, FieldType, Form
-from forms.xmlbuild import ENVELOPE_NAME, FormFile
-from forms.xmlsafe import parse_xml
+from bhxh_desk.forms import schemas
+from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.draft import Agent, Draft, Row, Unit
+from bhxh_desk.forms.errors import XmlError
+from bhxh_desk.forms.model import Field, FieldType, Form
+from bhxh_desk.forms.xmlbuild import ENVELOPE_NAME, FormFile
+from bhxh_desk.forms.xmlsafe import parse_xml
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from forms.errors import XmlError
+from bhxh_desk.forms.errors import XmlError
 
 if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
     from lxml import etree

@@ -12,8 +12,8 @@ import json
 
 from lxml import etree
 
-from forms.catalog import Catalog, code_list
-from forms.model import Field, FieldType, Form
+from bhxh_desk.forms.catalog import Catalog, code_list
+from bhxh_desk.forms.model import Field, FieldType, Form
 
 XS = "http://www.w3.org/2001/XMLSchema"
 MAX_ENUM = 300

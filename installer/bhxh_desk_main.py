@@ -1,10 +1,7 @@
-"""Entry point of the frozen bundle (PyInstaller): the same ``bhxh-desk`` command, the window by default."""
+"""Entry point of the frozen bundle (PyInstaller): the same ``bhxh-desk`` command, which opens the window
+when it is given no command (or prints why it cannot, then the help)."""
 
-import sys
-
-from app.launch import run
+from bhxh_desk.app.launch import run
 
 if __name__ == "__main__":
-    if len(sys.argv) == 1:
-        sys.argv.append("gui")
     run()

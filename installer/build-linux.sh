@@ -5,12 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 py="${PYTHON:-.venv/bin/python}"
 [ -x "$py" ] || { echo "run bash installer/bootstrap.sh app first" >&2; exit 2; }
-bin="$(dirname "$py")"
 "$py" -m pip install -q --disable-pip-version-check "pyinstaller>=6.5" "PySide6-Essentials>=6.6"
-for ts in resources/translations/*.ts; do
-  "$bin/pyside6-lrelease" -silent "$ts" -qm "${ts%.ts}.qm"
-done
 dist="${DIST:-dist}"
 "$py" -m PyInstaller --noconfirm --clean --log-level WARN --distpath "$dist" --workpath "${WORK:-build/pyinstaller}" \
   installer/bhxh-desk.spec
-echo "built: $dist/bhxh-desk/bhxh-desk  (try: $dist/bhxh-desk/bhxh-desk --selftest)"
+cp installer/linux/install-desktop.sh "$dist/bhxh-desk/"
+echo "built: $dist/bhxh-desk/bhxh-desk  (try: $dist/bhxh-desk/bhxh-desk --selftest;"
+echo "       $dist/bhxh-desk/install-desktop.sh adds it to the menu)"

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from forms.resources import resource
-from signing.certmemo import CertMemo, CertVerdict
-from signing.errors import CertificateError
-from signing.taxcode import check_tax_code_text
+from bhxh_desk.forms.resources import resource
+from bhxh_desk.signing.certmemo import CertMemo, CertVerdict
+from bhxh_desk.signing.errors import CertificateError
+from bhxh_desk.signing.taxcode import check_tax_code_text
 
 
 def trust_files(extra: Iterable[str | Path] = ()) -> list[Path]:
@@ -31,7 +31,7 @@ def _read(path: Path) -> bytes:
 
 def trust_material(extra: Iterable[str | Path] = ()):
     """(anchors, intermediates) parsed from the trust files."""
-    from signing import certs
+    from bhxh_desk.signing import certs
 
     anchors, intermediates = [], []
     for path in trust_files(extra):
@@ -42,7 +42,7 @@ def trust_material(extra: Iterable[str | Path] = ()):
 
 def _full_check(leaf_der: bytes, at: datetime, extra_trust: Sequence[str | Path],
                 token_ders: Sequence[bytes]) -> CertVerdict:
-    from signing import certs
+    from bhxh_desk.signing import certs
 
     leaf = certs.load_pem_or_der(leaf_der)
     anchors, intermediates = trust_material(extra_trust)

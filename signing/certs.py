@@ -19,10 +19,10 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from forms.display import dmy
-from forms.resources import resource
-from signing.errors import CertificateError
-from signing.taxcode import check_tax_code_text
+from bhxh_desk.forms.display import dmy
+from bhxh_desk.forms.resources import resource
+from bhxh_desk.signing.errors import CertificateError
+from bhxh_desk.signing.taxcode import check_tax_code_text
 
 _TAX_CODE = re.compile(r"MST:\s*(\d{10}(?:-\d{3})?)")
 MAX_CHAIN = 8

@@ -13,14 +13,14 @@ from datetime import UTC, date, datetime
 
 from cryptography import x509
 
-from forms.catalog import load_catalog
-from forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope
-from forms.xmlread import envelope_from_tree
-from signing import certs
-from signing.envelope import prepare
-from signing.errors import CertificateError, SignatureError
-from signing.signer import Signer
-from signing.xmldsig import SignatureInfo, verify_file
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope
+from bhxh_desk.forms.xmlread import envelope_from_tree
+from bhxh_desk.signing import certs
+from bhxh_desk.signing.envelope import prepare
+from bhxh_desk.signing.errors import CertificateError, SignatureError
+from bhxh_desk.signing.signer import Signer
+from bhxh_desk.signing.xmldsig import SignatureInfo, verify_file
 
 
 def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | None = None,

@@ -25,14 +25,14 @@ from typing import NamedTuple
 
 import pybase64
 
-from forms import schemas
-from forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
-from forms.checkmemo import CheckMemo
-from forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, edits, read_canonical
-from forms.errors import XmlError
-from forms.xmlsafe import refuse_prolog_tricks
-from signing.signer import Signer
-from signing.xmldsig import SignedFile, sign_file_at
+from bhxh_desk.forms import schemas
+from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
+from bhxh_desk.forms.checkmemo import CheckMemo
+from bhxh_desk.forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, edits, read_canonical
+from bhxh_desk.forms.errors import XmlError
+from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
+from bhxh_desk.signing.signer import Signer
+from bhxh_desk.signing.xmldsig import SignedFile, sign_file_at
 
 
 class PreparedForm(NamedTuple):

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from forms.errors import BhxhError
+from bhxh_desk.forms.errors import BhxhError
 
 
 class SigningError(BhxhError):

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from forms.canonical import XML_DECLARATION, canonical_body, escape
-from forms.xmlbuild import ENVELOPE_SIGNATURE
-from forms.xmlsafe import parse_xml
-from signing.errors import SigningError
+from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, escape
+from bhxh_desk.forms.xmlbuild import ENVELOPE_SIGNATURE
+from bhxh_desk.forms.xmlsafe import parse_xml
+from bhxh_desk.signing.errors import SigningError
 
 OTP_NS = "urn:bhxh-desk:otp"
 _CODE = re.compile(r"[0-9]{6}")

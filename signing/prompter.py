@@ -11,8 +11,8 @@ import signal
 import sys
 from typing import NamedTuple, Protocol
 
-from forms.messages import render
-from signing.token.records import PinStatus, TokenCertificate, TokenInfo
+from bhxh_desk.forms.messages import render
+from bhxh_desk.signing.token.records import PinStatus, TokenCertificate, TokenInfo
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -87,7 +87,7 @@ class TerminalPrompter:
         return self._input(f"{label} {request.token.describe()}: ", request.timeout, secret=True) or None
 
     def choose_certificate(self, candidates: list[TokenCertificate], timeout: float) -> TokenCertificate | None:
-        from signing.certs import facts
+        from bhxh_desk.signing.certs import facts
 
         for i, c in enumerate(candidates, start=1):
             f = facts(c.certificate)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from signing.errors import SigningError
+from bhxh_desk.signing.errors import SigningError
 
 if TYPE_CHECKING:       # cryptography loads only when a key in software is used: signing starts faster
     from cryptography import x509

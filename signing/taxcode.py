@@ -3,7 +3,7 @@ check (``signing.certs``) and for a remembered one (``signing.certmemo``)."""
 
 from __future__ import annotations
 
-from signing.errors import CertificateError
+from bhxh_desk.signing.errors import CertificateError
 
 
 def check_tax_code_text(found: str | None, unit_tax_code: str, override_reason: str | None = None) -> None:

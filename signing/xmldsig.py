@@ -19,10 +19,10 @@ import os
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, NamedTuple
 
-from forms.canonical import XML_DECLARATION, canonical_body
-from forms.xmlsafe import parse_xml
-from signing.errors import SignatureError
-from signing.signer import Signer
+from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body
+from bhxh_desk.forms.xmlsafe import parse_xml
+from bhxh_desk.signing.errors import SignatureError
+from bhxh_desk.signing.signer import Signer
 
 if TYPE_CHECKING:     # lxml loads when something is parsed: signing a checked file never parses
     from lxml import etree

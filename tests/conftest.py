@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from forms.draft import Draft, draft_from_dict
+from bhxh_desk.forms.draft import Draft, draft_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "600-bao-tang-giam.json"

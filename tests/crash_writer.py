@@ -12,8 +12,8 @@ import random
 import sys
 from pathlib import Path
 
-from app.store import Store
-from forms.draft import draft_from_dict
+from bhxh_desk.app.store import Store
+from bhxh_desk.forms.draft import draft_from_dict
 
 
 def digest(draft) -> str:

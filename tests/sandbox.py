@@ -41,13 +41,13 @@ def app_env(**extra: str) -> dict[str, str]:
 
 
 def add_account(data: Path, code: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "app", "sandbox", "add-unit", code, "--password-env", "SANDBOX_PW",
+    subprocess.run([sys.executable, "-m", "bhxh_desk.app", "sandbox", "add-unit", code, "--password-env", "SANDBOX_PW",
                     "--data", str(data), *args], check=True, capture_output=True, env=app_env(), cwd=ROOT)
 
 
 def start(data: Path, *flags: str, trust: tuple[Path, ...] = ()) -> Running:
     data.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "app", "sandbox", "--data", str(data), "--port", "0", *flags]
+    cmd = [sys.executable, "-m", "bhxh_desk.app", "sandbox", "--data", str(data), "--port", "0", *flags]
     for t in trust:
         cmd += ["--trust", str(t)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=app_env(), cwd=ROOT,

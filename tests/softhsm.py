@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from signing.drivers import LINUX_DIRS
+from bhxh_desk.signing.drivers import LINUX_DIRS
 from tests.pki import Issued, TestPKI
 
 PIN = "7391-hoasen-pin"  # distinctive, so a test can search outputs and logs for it

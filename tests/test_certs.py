@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from forms.resources import resource
-from signing import certs
-from signing.errors import CertificateError
+from bhxh_desk.forms.resources import resource
+from bhxh_desk.signing import certs
+from bhxh_desk.signing.errors import CertificateError
 
 REAL = Path(__file__).parent / "data" / "certs"
 

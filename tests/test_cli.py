@@ -10,7 +10,7 @@ import sys
 import pytest
 from lxml import etree
 
-from forms.schemas import check
+from bhxh_desk.forms.schemas import check
 from tests.conftest import EXAMPLE, ROOT, minimal_dict
 
 
@@ -18,7 +18,7 @@ def run(*args: str, env_home=None, input_text=None) -> subprocess.CompletedProce
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if env_home:
         env["BHXH_DESK_HOME"] = str(env_home)
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bhxh_desk.app", *args], capture_output=True, text=True, cwd=ROOT,
                           env=env, input=input_text, timeout=120)
 
 
@@ -83,7 +83,7 @@ def test_drafts_import_list_export(tmp_path):
     assert [(d["id"], d["unit"], d["state"]) for d in listing] == [(int(draft_id), "TA1234A", "Draft")]
     out = tmp_path / "exported.json"
     assert run("drafts", "export", draft_id, "-o", str(out), env_home=home).returncode == 0
-    from forms.draft import read_draft
+    from bhxh_desk.forms.draft import read_draft
 
     assert read_draft(out) == read_draft(EXAMPLE)          # the attachment now travels embedded
     assert (home / "data" / "bhxh-desk.sqlite3").exists()
@@ -107,14 +107,14 @@ def test_the_quick_exit_keeps_exit_code_output_and_atexit_functions():
     """run() leaves without Python's teardown; the exit code, everything printed (through a pipe, so
     buffered) and the atexit functions must all still be there."""
     code = ("import atexit, sys; atexit.register(lambda: print('atexit ran', file=sys.stderr)); "
-            "sys.argv = ['bhxh-desk', 'procedures']; from app.launch import run; run()")
+            "sys.argv = ['bhxh-desk', 'procedures']; from bhxh_desk.app.launch import run; run()")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}      # buffered, as usual
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        env=dict(env, PYTHONPATH=str(ROOT)))
     listed = run("procedures")
     assert r.returncode == 0 and r.stdout == listed.stdout and listed.stdout.count("\n") > 5
     assert r.stderr.strip().endswith("atexit ran")
-    bad = subprocess.run([sys.executable, "-m", "app", "validate", str(ROOT / "no-such-draft.json")],
+    bad = subprocess.run([sys.executable, "-m", "bhxh_desk.app", "validate", str(ROOT / "no-such-draft.json")],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "no-such-draft.json" in bad.stderr
 
@@ -126,7 +126,7 @@ def test_schemas_check_passes():
 @pytest.mark.parametrize("command", ["procedures", "validate"])
 def test_cli_paths_import_neither_qt_nor_lxml_for_procedures(command):
     code = (
-        "import sys; from app.cli import main; "
+        "import sys; from bhxh_desk.app.cli import main; "
         f"rc = main([{command!r}] + ([{str(EXAMPLE)!r}] if {command!r} == 'validate' else [])); "
         "assert not [m for m in sys.modules if m.startswith('PySide6')]; "
         f"assert {command!r} != 'procedures' or 'lxml' not in sys.modules, 'lxml loaded'; "
@@ -145,10 +145,10 @@ def test_core_imports_with_qt_blocked():
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] in ('PySide6', 'shiboken6'): raise ImportError('Qt blocked')\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import forms, app, signing\n"
+        "from bhxh_desk import forms, app, signing\n"
         "for pkg in (forms, app, signing):\n"
         "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
-        "        if m.name.startswith('app.ui') or m.name == 'app.__main__': continue\n"
+        "        if m.name.startswith('bhxh_desk.app.ui') or m.name == 'bhxh_desk.app.__main__': continue\n"
         "        importlib.import_module(m.name)\n"
         "print('ok')\n"
     )

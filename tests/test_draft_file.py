@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from forms.draft import FORMAT, loads, read_draft, write_draft
-from forms.errors import DraftError
+from bhxh_desk.forms.draft import FORMAT, loads, read_draft, write_draft
+from bhxh_desk.forms.errors import DraftError
 from tests.conftest import EXAMPLE, example_dict
 
 

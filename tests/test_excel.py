@@ -13,9 +13,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from forms.excel import ExcelError, export, import_sheet
-from forms.legacy_text import convert, detect, from_tcvn3, from_vni
+from bhxh_desk.forms.excel import ExcelError, export, import_sheet
+from bhxh_desk.forms.legacy_text import convert, detect, from_tcvn3, from_vni
 from tests.conftest import EXAMPLE, ROOT, example_dict
+
+APP = [sys.executable, "-m", "bhxh_desk.app"]
 
 
 def sheet(path, header, rows, fonts=None):
@@ -115,13 +117,13 @@ def test_cli_import_into_a_draft_and_export(tmp_path):
                                         "maVungSS"],
                  [["DC", "NguyÔn V¨n An", 123456789, 34804, 1, 15000000, "03/2026", 1]], fonts={(2, 2): ".VnTime"})
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "app", "import", str(xlsx), "--form", "D02-TS", "--into", str(draft)],
+    r = subprocess.run([*APP, "import", str(xlsx), "--form", "D02-TS", "--into", str(draft)],
                        capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "bảng mã cũ" in r.stderr and "khôi phục" in r.stderr
-    assert subprocess.run([sys.executable, "-m", "app", "validate", str(draft)], env=env, cwd=ROOT).returncode == 0
+    assert subprocess.run([*APP, "validate", str(draft)], env=env, cwd=ROOT).returncode == 0
     out = tmp_path / "out.xlsx"
-    r = subprocess.run([sys.executable, "-m", "app", "export", str(EXAMPLE), "--form", "D02-TS", "-o", str(out)],
+    r = subprocess.run([*APP, "export", str(EXAMPLE), "--form", "D02-TS", "-o", str(out)],
                        capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0 and load_workbook(out)["D02-TS"].max_row == 3 + 6
 

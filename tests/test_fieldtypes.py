@@ -10,10 +10,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from forms import fieldtypes
-from forms.errors import FieldError
-from forms.fieldtypes import PartialDate, Period, Salary
-from forms.model import Field, FieldType
+from bhxh_desk.forms import fieldtypes
+from bhxh_desk.forms.errors import FieldError
+from bhxh_desk.forms.fieldtypes import PartialDate, Period, Salary
+from bhxh_desk.forms.model import Field, FieldType
 
 
 def F(t: FieldType, **kw) -> Field:

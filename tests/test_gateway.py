@@ -13,17 +13,17 @@ import time
 import pytest
 from lxml import etree
 
-from app.filing import Filing
-from app.gateway.client import GatewayClient
-from app.gateway.errors import Refused, Unreachable
-from app.store import Store
-from app.store.outbox import Outbox
-from app.workflow import State
-from forms.draft import draft_from_dict, read_draft
-from forms.xmlbuild import build_forms
-from signing import certs
-from signing.dossier import sign_dossier
-from signing.signer import KeySigner
+from bhxh_desk.app.filing import Filing
+from bhxh_desk.app.gateway.client import GatewayClient
+from bhxh_desk.app.gateway.errors import Refused, Unreachable
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.store.outbox import Outbox
+from bhxh_desk.app.workflow import State
+from bhxh_desk.forms.draft import draft_from_dict, read_draft
+from bhxh_desk.forms.xmlbuild import build_forms
+from bhxh_desk.signing import certs
+from bhxh_desk.signing.dossier import sign_dossier
+from bhxh_desk.signing.signer import KeySigner
 from tests import sandbox as sbx
 from tests.conftest import EXAMPLE, ROOT, minimal_dict
 
@@ -78,7 +78,7 @@ def gateway_args(running, *extra: str) -> list[str]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bhxh_desk.app", *args], capture_output=True, text=True, cwd=ROOT,
                           env=sbx.app_env(), timeout=300)
 
 
@@ -234,7 +234,7 @@ def test_individual_files_with_an_otp(gateway, tmp_path):
 
 
 def test_wrong_and_reused_otp_are_refused(gateway, tmp_path):
-    from signing import otp
+    from bhxh_desk.signing import otp
 
     draft, args = person_setup(gateway, tmp_path)
     assert cli("otp", "request", str(draft), *args).returncode == 0
@@ -373,7 +373,7 @@ def test_restart_in_the_middle_of_a_sync_loses_nothing(tmp_path, trust_files, si
             outbox = Outbox(store)
             for i in range(30):
                 outbox.queue(signed(signer, 1000 + i), gateway=running.url, account=UNIT, unit=UNIT)
-        proc = subprocess.Popen([sys.executable, "-m", "app", "sync", *gateway_args(running)], cwd=ROOT,
+        proc = subprocess.Popen([sys.executable, "-m", "bhxh_desk.app", "sync", *gateway_args(running)], cwd=ROOT,
                                 env=sbx.app_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         first = proc.stdout.readline()              # one dossier is through: kill it mid-way
         assert first.strip()

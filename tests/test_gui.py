@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from app.store.outbox import Outbox
-from app.workflow import State
+from bhxh_desk.app.store.outbox import Outbox
+from bhxh_desk.app.workflow import State
 from tests.conftest import ROOT
 from tests.qtprobe import EventLoopProbe
 
@@ -45,7 +45,7 @@ def desktop(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("BHXH_DESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BHXH_DESK_SANDBOX_PORT", str(free_port()))
     monkeypatch.delenv("SOFTHSM2_CONF", raising=False)
-    from app.ui.qt_app import Application
+    from bhxh_desk.app.ui.qt_app import Application
 
     app = Application(["bhxh-desk"])
     window = app.build()
@@ -86,7 +86,7 @@ def test_first_start_is_test_mode_in_vietnamese(desktop):
 
 
 def test_unit_dialog_names_the_field_and_reason(desktop, qtbot):
-    from app.ui.dialogs import UnitDialog
+    from bhxh_desk.app.ui.dialogs import UnitDialog
 
     _, window = desktop
     dialog = UnitDialog(window.catalog, "vi", parent=window)
@@ -106,7 +106,7 @@ def test_unit_dialog_names_the_field_and_reason(desktop, qtbot):
 
 
 def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
-    from app.ui.dialogs import NewDossierDialog
+    from bhxh_desk.app.ui.dialogs import NewDossierDialog
 
     _, window = desktop
     units = [window.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.units.count())]
@@ -150,7 +150,7 @@ def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
 
 
 def test_undo_and_redo_reach_the_store(desktop, qtbot, monkeypatch):
-    from app.ui.dialogs import NewDossierDialog
+    from bhxh_desk.app.ui.dialogs import NewDossierDialog
 
     _, window = desktop
     window.units.setCurrentRow(1)
@@ -171,11 +171,11 @@ def test_undo_and_redo_reach_the_store(desktop, qtbot, monkeypatch):
 CHILD = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from app.ui.qt_app import Application
+from bhxh_desk.app.ui.qt_app import Application
 app = Application(["bhxh-desk"])
 window = app.build()
 unit = window.store.units()
-from forms.draft import Draft, Unit
+from bhxh_desk.forms.draft import Draft, Unit
 draft_id = window.store.create_draft(Draft(procedure="600", period="03/2026",
     unit=Unit(code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906", signer="Lan"),
     forms={{"D02-TS": []}}))
@@ -204,7 +204,7 @@ def test_killed_in_the_middle_of_editing_reopens_with_nothing_lost(tmp_path, qtb
     child.send_signal(signal.SIGKILL)
     child.wait()
     monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from app.ui.qt_app import Application
+    from bhxh_desk.app.ui.qt_app import Application
 
     app = Application(["bhxh-desk"])
     window = app.build()
@@ -216,7 +216,7 @@ def test_killed_in_the_middle_of_editing_reopens_with_nothing_lost(tmp_path, qtb
 
 
 def test_event_loop_keeps_running_while_fifty_dossiers_are_signed_and_filed(desktop, qtbot, capsys):
-    from forms.draft import draft_from_dict
+    from bhxh_desk.forms.draft import draft_from_dict
     from tests.conftest import minimal_dict
 
     _, window = desktop
@@ -250,7 +250,7 @@ def test_event_loop_keeps_running_while_fifty_dossiers_are_signed_and_filed(desk
 
 
 def test_individual_dossier_confirmed_with_an_otp_from_the_window(desktop, qtbot):
-    from forms.draft import read_draft
+    from bhxh_desk.forms.draft import read_draft
 
     _, window = desktop
     draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
@@ -278,7 +278,7 @@ def offline(qtbot, tmp_path, monkeypatch):
     (home / "config").mkdir(parents=True)
     (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
     monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from app.ui.qt_app import Application
+    from bhxh_desk.app.ui.qt_app import Application
 
     app = Application(["bhxh-desk"])
     window = app.build()
@@ -288,7 +288,7 @@ def offline(qtbot, tmp_path, monkeypatch):
 
 
 def _new_600(window) -> int:
-    from forms.draft import Draft, Unit
+    from bhxh_desk.forms.draft import Draft, Unit
 
     return window.store.create_draft(Draft(procedure="600", period="03/2026", unit=Unit(
         code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906", signer="Lan"),
@@ -371,8 +371,8 @@ def test_print_from_the_window(offline, tmp_path):
 
 
 def test_typing_a_known_bhxh_number_fills_the_row(offline):
-    from app import register
-    from forms.draft import draft_from_dict
+    from bhxh_desk.app import register
+    from bhxh_desk.forms.draft import draft_from_dict
     from tests.conftest import example_dict
 
     window = offline
@@ -399,7 +399,7 @@ def test_editor_shows_what_the_period_costs(offline, qtbot):
 
 def test_english_is_one_switch_away(qtbot, tmp_path, monkeypatch):
     """The language action rebuilds the window in English; the open dossier stays open."""
-    from forms.resources import resource
+    from bhxh_desk.forms.resources import resource
 
     if not resource("translations", "bhxh_desk_en.qm").exists():      # built at install by the bootstrap
         subprocess.run([str(Path(sys.executable).parent / "pyside6-lrelease"), "-silent",
@@ -409,7 +409,7 @@ def test_english_is_one_switch_away(qtbot, tmp_path, monkeypatch):
     (home / "config").mkdir(parents=True)
     (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
     monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from app.ui.qt_app import Application
+    from bhxh_desk.app.ui.qt_app import Application
 
     app = Application(["bhxh-desk"])
     window = app.build()

@@ -42,11 +42,11 @@ def test_english_window(qtbot, tmp_path, monkeypatch):
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QApplication
 
-    from app.settings import Settings
-    from app.store import Store
-    from app.ui.main_window import MainWindow
-    from app.ui.qt_app import install_translator
-    from forms.catalog import load_catalog
+    from bhxh_desk.app.settings import Settings
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.ui.main_window import MainWindow
+    from bhxh_desk.app.ui.qt_app import install_translator
+    from bhxh_desk.forms.catalog import load_catalog
 
     subprocess.run([str(TOOLS / "pyside6-lrelease"), "-silent", str(TS), "-qm", str(tmp_path / "bhxh_desk_en.qm")],
                    check=True)

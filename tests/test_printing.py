@@ -11,10 +11,10 @@ from decimal import Decimal
 
 import pytest
 
-from forms.contributions import rate_set, totals
-from forms.draft import draft_from_dict
-from forms.fieldtypes import Period, Salary
-from forms.printing import render
+from bhxh_desk.forms.contributions import rate_set, totals
+from bhxh_desk.forms.draft import draft_from_dict
+from bhxh_desk.forms.fieldtypes import Period, Salary
+from bhxh_desk.forms.printing import render
 from tests.conftest import EXAMPLE, ROOT, example_dict, minimal_dict
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -46,7 +46,7 @@ def test_a_thousand_rows_print_with_the_header_on_every_page(tmp_path):
 def test_print_command_and_vietnamese_text(tmp_path):
     out = tmp_path / "hs.pdf"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "app", "print", str(EXAMPLE), "-o", str(out), "--place",
+    r = subprocess.run([sys.executable, "-m", "bhxh_desk.app", "print", str(EXAMPLE), "-o", str(out), "--place",
                         "TP. Hồ Chí Minh"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     everything = " ".join(text_pages(out))

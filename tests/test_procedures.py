@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from forms.catalog import load_catalog
-from forms.draft import draft_from_dict, read_draft
-from forms.validate import errors_of, validate
-from forms.xmlbuild import build_forms, build_unsigned
-from signing.dossier import sign_dossier, verify_dossier
-from signing.signer import KeySigner
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.draft import draft_from_dict, read_draft
+from bhxh_desk.forms.validate import errors_of, validate
+from bhxh_desk.forms.xmlbuild import build_forms, build_unsigned
+from bhxh_desk.signing.dossier import sign_dossier, verify_dossier
+from bhxh_desk.signing.signer import KeySigner
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.json"))
@@ -27,7 +27,7 @@ def test_every_procedure_has_an_example():
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_validates_builds_and_signs(path: Path, pki):
-    from signing import otp
+    from bhxh_desk.signing import otp
 
     draft = read_draft(path)
     assert validate(draft) == []
@@ -123,7 +123,7 @@ def test_survivors_exactly_one_receiver_and_relationship():
 
 
 def test_an_agent_filing_for_a_person_is_named_in_the_envelope():
-    from forms.xmlread import draft_from_envelope
+    from bhxh_desk.forms.xmlread import draft_from_envelope
 
     d = load("CN-TUTUAT-tu-tuat.json")
     back = draft_from_envelope(build_unsigned(draft_from_dict(d)))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app import register
-from app.store import Store
-from forms.catalog import load_catalog
-from forms.draft import draft_from_dict
+from bhxh_desk.app import register
+from bhxh_desk.app.store import Store
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.draft import draft_from_dict
 from tests.conftest import example_dict
 
 

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms.draft import loads
-from forms.errors import BhxhError, DraftError, XmlError
-from forms.filenames import safe_name
-from forms.xmlread import read_envelope
-from forms.xmlsafe import parse_xml
-from signing.envelope import prepare
-from signing.xmldsig import verify_file
+from bhxh_desk.forms.draft import loads
+from bhxh_desk.forms.errors import BhxhError, DraftError, XmlError
+from bhxh_desk.forms.filenames import safe_name
+from bhxh_desk.forms.xmlread import read_envelope
+from bhxh_desk.forms.xmlsafe import parse_xml
+from bhxh_desk.signing.envelope import prepare
+from bhxh_desk.signing.xmldsig import verify_file
 from tests.conftest import EXAMPLE
 
 XXE = b"""<?xml version="1.0"?>
@@ -42,9 +42,9 @@ def test_xxe_and_billion_laughs_are_refused_everywhere(payload, reader):
 
 
 def test_result_document_with_xxe_is_not_trusted(tmp_path):
-    from app.filing import Filing
-    from app.store import Store
-    from app.store.outbox import Outbox
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store.outbox import Outbox
 
     with Store(tmp_path / "s.sqlite3") as store:
         filing = Filing(Outbox(store), client=None)          # no network needed to judge a document
@@ -53,7 +53,7 @@ def test_result_document_with_xxe_is_not_trusted(tmp_path):
 
 
 def test_size_limits(monkeypatch):
-    from forms import draft as draft_mod
+    from bhxh_desk.forms import draft as draft_mod
 
     monkeypatch.setattr(draft_mod, "MAX_DRAFT_BYTES", 1000)
     with pytest.raises(DraftError) as info:
@@ -73,7 +73,7 @@ def test_output_names_stay_in_the_folder(tmp_path, hostile):
 
 
 def test_signing_many_drafts_keeps_outputs_in_the_folder(tmp_path):
-    from app.cli import _output_paths
+    from bhxh_desk.app.cli import _output_paths
 
     outs = _output_paths(["../../etc/evil.json", "/tmp/../x/evil.json", "ok.json"], str(tmp_path / "out"))
     assert all(p.resolve().parent == (tmp_path / "out").resolve() for p in outs)
@@ -81,9 +81,9 @@ def test_signing_many_drafts_keeps_outputs_in_the_folder(tmp_path):
 
 
 def test_private_files(tmp_path, monkeypatch):
-    from app import logs
-    from app.settings import Settings
-    from app.store import Store
+    from bhxh_desk.app import logs
+    from bhxh_desk.app.settings import Settings
+    from bhxh_desk.app.store import Store
 
     with Store(tmp_path / "data" / "s.sqlite3"):
         pass
@@ -99,7 +99,7 @@ def test_private_files(tmp_path, monkeypatch):
 
 
 def test_redacting_filter_masks_what_slips_through(tmp_path):
-    from app import logs
+    from bhxh_desk.app import logs
 
     path = logs.setup(tmp_path / "logs")
     log = logging.getLogger("bhxh-desk.test")
@@ -114,12 +114,12 @@ def test_redacting_filter_masks_what_slips_through(tmp_path):
 
 def test_wrapped_result_document_is_refused(tmp_path, pki):
     """A result whose signed content was moved aside and replaced by a forged copy, or duplicated."""
-    from app.filing import Filing
-    from app.store import Store
-    from app.store.outbox import Outbox
-    from forms.canonical import XML_DECLARATION
-    from signing.signer import KeySigner
-    from signing.xmldsig import sign_file
+    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store.outbox import Outbox
+    from bhxh_desk.forms.canonical import XML_DECLARATION
+    from bhxh_desk.signing.signer import KeySigner
+    from bhxh_desk.signing.xmldsig import sign_file
 
     gateway = pki.leaf("0100000000", cn="Cổng thử nghiệm")
     body = ("<KetQua><SoHoSo>00001/2026/07906</SoHoSo><MaThuTuc>600</MaThuTuc><MaDonVi>TA1234A</MaDonVi>"
@@ -165,8 +165,8 @@ def test_fuzz_draft_shapes(value):
 
 @pytest.fixture(scope="module")
 def envelope() -> bytes:
-    from forms.draft import read_draft
-    from forms.xmlbuild import build_unsigned
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.xmlbuild import build_unsigned
 
     return build_unsigned(read_draft(EXAMPLE))
 
@@ -198,7 +198,7 @@ cell_values = st.one_of(st.none(), st.integers(-10**12, 10**12), st.floats(allow
 def test_fuzz_excel_importer(tmp_path, rows):
     from openpyxl import Workbook
 
-    from forms.excel import ExcelError, import_sheet
+    from bhxh_desk.forms.excel import ExcelError, import_sheet
 
     wb = Workbook()
     ws = wb.active
@@ -222,7 +222,7 @@ def test_fuzz_excel_importer(tmp_path, rows):
 
 def test_schema_checks_refuse_a_doctype_too():
     """Form files inside an envelope reach the XSD check before any signature check; it refuses DOCTYPEs."""
-    from forms.schemas import check_bytes
+    from bhxh_desk.forms.schemas import check_bytes
 
     with pytest.raises(XmlError) as info:
         check_bytes(XXE, "D02-TS", "D02-TS.xml")

@@ -17,17 +17,17 @@ from datetime import UTC, datetime
 import pytest
 from lxml import etree
 
-from forms.draft import draft_from_dict
-from forms.errors import BhxhError
-from forms.xmlbuild import build_form_files, build_forms
-from forms.xmlread import read_envelope
-from signing.dossier import sign_dossier, verify_dossier
-from signing.errors import SignatureError, SigningError, TokenError
-from signing.prompter import EnvPinPrompter, PinRequest
-from signing.signer import KeySigner
-from signing.token.client import TokenHelper
-from signing.token.records import PinStatus
-from signing.xmldsig import sign_file, verify_file
+from bhxh_desk.forms.draft import draft_from_dict
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.xmlbuild import build_form_files, build_forms
+from bhxh_desk.forms.xmlread import read_envelope
+from bhxh_desk.signing.dossier import sign_dossier, verify_dossier
+from bhxh_desk.signing.errors import SignatureError, SigningError, TokenError
+from bhxh_desk.signing.prompter import EnvPinPrompter, PinRequest
+from bhxh_desk.signing.signer import KeySigner
+from bhxh_desk.signing.token.client import TokenHelper
+from bhxh_desk.signing.token.records import PinStatus
+from bhxh_desk.signing.xmldsig import sign_file, verify_file
 from tests.conftest import EXAMPLE, ROOT, example_dict, minimal_dict
 from tests.softhsm import create_token, make_conf, spy_module
 
@@ -35,7 +35,7 @@ XMLSEC = shutil.which("xmlsec1")
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bhxh_desk.app", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, timeout=300)
 
 
@@ -107,7 +107,7 @@ def test_signature_layout(pki, example):
 
 
 def test_signed_form_is_still_valid_against_its_xsd(pki, example):
-    from forms.schemas import check_bytes
+    from bhxh_desk.forms.schemas import check_bytes
 
     leaf = pki.leaf("0312345678")
     for f in read_envelope(sign_dossier(build_forms(example), KeySigner(leaf.key, leaf.cert))).files:
@@ -129,7 +129,7 @@ def test_slot_must_be_empty_and_present(pki, example):
 
 
 def test_unsigned_file_is_reported_missing(example):
-    from forms.xmlbuild import build_unsigned
+    from bhxh_desk.forms.xmlbuild import build_unsigned
 
     with pytest.raises(SignatureError) as info:
         verify_dossier(build_unsigned(example))
@@ -321,7 +321,7 @@ def test_tax_code_mismatch_refused_and_override_audited(hsm, trust_files, tmp_pa
     r = sign_cli(hsm, trust_files, str(path), out=out, extra=("--override-tax-code", reason),
                  env={"BHXH_DESK_HOME": str(home)})
     assert r.returncode == 0, r.stderr
-    from app.store import Store
+    from bhxh_desk.app.store import Store
 
     with Store(home / "data" / "bhxh-desk.sqlite3") as store:
         entries = [a for a in store.audit() if a.action == "tax-code-override"]
@@ -376,7 +376,7 @@ def test_helper_killed_mid_batch_stops_cleanly(hsm, pki):
 def test_a_helper_started_early_is_the_one_used_and_never_left_behind(hsm, tmp_path):
     """bhxh-desk sign starts its helper before parsing (app.cli.run); TokenHelper adopts that process
     rather than starting a second one, and kills it when it cannot use it."""
-    from signing.token.spawn import start_helper_process
+    from bhxh_desk.signing.token.spawn import start_helper_process
 
     early = start_helper_process()
     with TokenHelper(hsm.module, started=early) as helper:
@@ -478,9 +478,9 @@ def test_sign_an_unsigned_envelope_file(hsm, trust_files, tmp_path):
 def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_path):
     """A pretty-printed form with self-closed elements (as another tool might write it) still gets a
     signature that xmlsec1 and bhxh-desk verify."""
-    from forms.canonical import XML_DECLARATION, looks_canonical
-    from forms.xmlbuild import build_envelope
-    from signing.envelope import prepare
+    from bhxh_desk.forms.canonical import XML_DECLARATION, looks_canonical
+    from bhxh_desk.forms.xmlbuild import build_envelope
+    from bhxh_desk.signing.envelope import prepare
 
     dossier = build_forms(example)
     pretty = []
@@ -510,7 +510,7 @@ def test_non_canonical_input_is_canonicalised_before_signing(pki, example, tmp_p
 
 
 def test_canonical_shortcut_agrees_with_lxml(example):
-    from forms.canonical import canonical_body, canonicalize, looks_canonical
+    from bhxh_desk.forms.canonical import canonical_body, canonicalize, looks_canonical
 
     for f in build_form_files(example):
         assert looks_canonical(f.content)

@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from app.store import Store
-from app.store.schema import SCHEMA_VERSION
-from app.workflow import State
-from forms.errors import StoreError
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.store.schema import SCHEMA_VERSION
+from bhxh_desk.app.workflow import State
+from bhxh_desk.forms.errors import StoreError
 from tests.conftest import EXAMPLE, ROOT
 from tests.crash_writer import digest
 

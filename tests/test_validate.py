@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forms.draft import draft_from_dict
-from forms.errors import DraftError
-from forms.validate import Severity, errors_of, validate
+from bhxh_desk.forms.draft import draft_from_dict
+from bhxh_desk.forms.errors import DraftError
+from bhxh_desk.forms.validate import Severity, errors_of, validate
 from tests.conftest import example_dict, minimal_dict
 
 

@@ -11,17 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from forms import fieldtypes
-from forms.catalog import load_catalog
-from forms.draft import Draft, draft_from_dict
-from forms.errors import SchemaError, XmlError
-from forms.model import FieldType
-from forms.resources import resource
-from forms.schemas import check, form_layouts
-from forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
-from forms.xmlread import draft_from_envelope, read_envelope
-from forms.xmlsafe import parse_xml
-from forms.xsdgen import form_index, form_xsd
+from bhxh_desk.forms import fieldtypes
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.draft import Draft, draft_from_dict
+from bhxh_desk.forms.errors import SchemaError, XmlError
+from bhxh_desk.forms.model import FieldType
+from bhxh_desk.forms.resources import resource
+from bhxh_desk.forms.schemas import check, form_layouts
+from bhxh_desk.forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
+from bhxh_desk.forms.xmlread import draft_from_envelope, read_envelope
+from bhxh_desk.forms.xmlsafe import parse_xml
+from bhxh_desk.forms.xsdgen import form_index, form_xsd
 from tests.conftest import example_dict, minimal_dict
 
 
@@ -45,7 +45,7 @@ def canonical(draft: Draft) -> dict:
         return out
 
     forms = {code: [rows(catalog.form(code).fields, r) for r in rs] for code, rs in draft.forms.items() if rs}
-    from forms.validate import check
+    from bhxh_desk.forms.validate import check
 
     return {"procedure": draft.procedure, "period": draft.period, "unit": check(draft).unit, "forms": forms}
 
@@ -211,7 +211,7 @@ def c14n(data: bytes) -> bytes:
 
 def test_files_are_written_in_canonical_form(example):
     """The signer digests the file bytes directly; that is only right if they are already C14N."""
-    from forms.canonical import canonical_body
+    from bhxh_desk.forms.canonical import canonical_body
 
     for f in build_form_files(example):
         assert canonical_body(f.content) == c14n(f.content)
@@ -222,7 +222,7 @@ def test_files_are_written_in_canonical_form(example):
 def test_attachments_are_checked_and_never_dropped():
     import base64 as b64
 
-    from forms.validate import validate
+    from bhxh_desk.forms.validate import validate
 
     d = example_dict()
     d["attachments"] = [
@@ -244,7 +244,7 @@ def test_attachments_are_checked_and_never_dropped():
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Co", "Cn"),
                                       exclude_characters="\x00"), min_size=1, max_size=30))
 def test_canonical_form_holds_for_any_accepted_text(text):
-    from forms.canonical import canonical_body
+    from bhxh_desk.forms.canonical import canonical_body
 
     d = minimal_dict()
     d["unit"]["name"] = text
@@ -258,8 +258,8 @@ def test_canonical_form_holds_for_any_accepted_text(text):
 
 
 def test_schema_errors_deep_in_a_long_list_are_found(monkeypatch):
-    from forms import schemas
-    from forms.schemas import check_bytes
+    from bhxh_desk.forms import schemas
+    from bhxh_desk.forms.schemas import check_bytes
 
     d = minimal_dict()
     base = d["forms"]["D02-TS"][0]

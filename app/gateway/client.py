@@ -18,8 +18,8 @@ from typing import Any
 
 import requests
 
-from app.gateway.errors import GatewayError, Reason, Refused, Unreachable
-from app.gateway.protocol import PROTOCOL, CertificateRecord, DossierStatus, OtpChallenge, Receipt, Session
+from bhxh_desk.app.gateway.errors import GatewayError, Reason, Refused, Unreachable
+from bhxh_desk.app.gateway.protocol import PROTOCOL, CertificateRecord, DossierStatus, OtpChallenge, Receipt, Session
 
 log = logging.getLogger("bhxh-desk.gateway")
 TRANSIENT = {429, 500, 502, 503, 504}

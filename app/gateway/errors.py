@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forms.errors import BhxhError
+from bhxh_desk.forms.errors import BhxhError
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ Every call is one transaction, committed before it returns, so a crash or kill -
 call has returned from. See ``app.store.store.Store``.
 """
 
-from app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
-from app.store.store import Store
+from bhxh_desk.app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
+from bhxh_desk.app.store.store import Store
 
 __all__ = ["AuditEntry", "DraftInfo", "StateChange", "Store", "UnitRecord"]

@@ -14,10 +14,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Receipt
-from app.store.store import Store, _now
-from app.workflow import State, can_move
-from forms.errors import StoreError
+from bhxh_desk.app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Receipt
+from bhxh_desk.app.store.store import Store, _now
+from bhxh_desk.app.workflow import State, can_move
+from bhxh_desk.forms.errors import StoreError
 
 _FIELDS = ("id, draft_id, gateway, account, unit, digest, idempotency_key, state, so_ho_so, received_at, status, "
            "reasons, result_verified, attempts, last_error, created_at, updated_at")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.workflow import State
+from bhxh_desk.app.workflow import State
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from app.paths import ensure_private_dir
-from forms.errors import StoreError
+from bhxh_desk.app.paths import ensure_private_dir
+from bhxh_desk.forms.errors import StoreError
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (

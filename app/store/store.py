@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.paths import default_paths
-from app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
-from app.store.schema import connect
-from app.workflow import EDITABLE, State, after_edit, can_move
-from forms.attachments import Attachment
-from forms.draft import Draft, Row, Unit
-from forms.errors import StoreError
+from bhxh_desk.app.paths import default_paths
+from bhxh_desk.app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
+from bhxh_desk.app.store.schema import connect
+from bhxh_desk.app.workflow import EDITABLE, State, after_edit, can_move
+from bhxh_desk.forms.attachments import Attachment
+from bhxh_desk.forms.draft import Draft, Row, Unit
+from bhxh_desk.forms.errors import StoreError
 
 
 def _now() -> str:

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import SETTINGS, Settings
-from app.ui.i18n import tr
-from forms.catalog import Catalog
-from forms.draft import Unit
-from forms.validate import Report, check_fields
+from bhxh_desk.app.settings import SETTINGS, Settings
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.forms.catalog import Catalog
+from bhxh_desk.forms.draft import Unit
+from bhxh_desk.forms.validate import Report, check_fields
 
 
 def _buttons(dialog: QDialog) -> QDialogButtonBox:
@@ -159,6 +159,6 @@ class DocumentDialog(QDialog):
         if path and self.data is not None:
             from pathlib import Path
 
-            from app.cli import _write_output
+            from bhxh_desk.app.cli import _write_output
 
             _write_output(Path(path), self.data)

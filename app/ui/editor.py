@@ -31,23 +31,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import register
-from app.store import Store
-from app.ui.i18n import tr
-from app.ui.rows_model import RowsModel
-from app.ui.tasks import TaskRunner
-from app.workflow import LABELS_VI, State
-from forms.catalog import Catalog
-from forms.draft import Draft
-from forms.model import Field, FieldType, Form
-from forms.validate import Issue, Severity, check
+from bhxh_desk.app import register
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.rows_model import RowsModel
+from bhxh_desk.app.ui.tasks import TaskRunner
+from bhxh_desk.app.workflow import LABELS_VI, State
+from bhxh_desk.forms.catalog import Catalog
+from bhxh_desk.forms.draft import Draft
+from bhxh_desk.forms.model import Field, FieldType, Form
+from bhxh_desk.forms.validate import Issue, Severity, check
 
 
 def _totals_text(draft: Draft, checked, lang: str) -> str:
     """What the unit and its employees pay for the period, from the list as validated (rates in force then)."""
-    from forms.contributions import totals
-    from forms.display import vnd
-    from forms.fieldtypes import Period
+    from bhxh_desk.forms.contributions import totals
+    from bhxh_desk.forms.display import vnd
+    from bhxh_desk.forms.fieldtypes import Period
 
     try:
         month, year = (int(x) for x in draft.period.split("/"))

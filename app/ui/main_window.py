@@ -30,18 +30,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.settings import Settings
-from app.store import DraftInfo, Store
-from app.testmode import Demo
-from app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
-from app.ui.editor import DossierEditor
-from app.ui.i18n import tr
-from app.ui.signing_dialog import SigningDialog
-from app.ui.tasks import TaskFailure, TaskRunner
-from app.workflow import LABELS_VI, State
-from forms.catalog import Catalog
-from forms.draft import Draft
-from forms.errors import BhxhError
+from bhxh_desk.app.settings import Settings
+from bhxh_desk.app.store import DraftInfo, Store
+from bhxh_desk.app.testmode import Demo
+from bhxh_desk.app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
+from bhxh_desk.app.ui.editor import DossierEditor
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.signing_dialog import SigningDialog
+from bhxh_desk.app.ui.tasks import TaskFailure, TaskRunner
+from bhxh_desk.app.workflow import LABELS_VI, State
+from bhxh_desk.forms.catalog import Catalog
+from bhxh_desk.forms.draft import Draft
+from bhxh_desk.forms.errors import BhxhError
 
 
 class DossiersModel(QAbstractTableModel):
@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def refresh_dossiers(self) -> None:
-        from app.store.outbox import Outbox
+        from bhxh_desk.app.store.outbox import Outbox
 
         numbers = {s.draft_id: s.so_ho_so or "" for s in Outbox(self.store).all() if s.draft_id is not None}
         infos = self.store.drafts(unit_code=self.current_unit(), state=self.state_filter.currentData())
@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
         dialog = NewDossierDialog(self.catalog, self.lang, f"{today.month:02d}/{today.year}", self)
         if not dialog.exec():
             return
-        from forms.draft import Unit
+        from bhxh_desk.forms.draft import Unit
 
         draft = Draft(procedure=dialog.procedure.currentData(), period=dialog.period.text().strip(),
                       unit=Unit(code=unit.code, name=unit.name, tax_code=unit.tax_code, agency_code=unit.agency_code,
@@ -330,7 +330,7 @@ class MainWindow(QMainWindow):
         return self.settings.get("pkcs11_module") or (self.demo.module if self.demo else None)
 
     def _anchors(self):
-        from signing import certs
+        from bhxh_desk.signing import certs
 
         anchors = certs.trust_anchors()
         if self.test_mode and self.demo:
@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
 
     def otp_selected(self):
         """Individuals without a certificate confirm their dossier with the SMS code instead of signing."""
-        from app.ui.otp_dialog import OtpDialog
+        from bhxh_desk.app.ui.otp_dialog import OtpDialog
 
         ids = self.selected_drafts()
         person = [d for d in ids if (p := self.catalog.procedure(self.store.draft_info(d).procedure)) is not None
@@ -366,8 +366,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _client(self):
-        from app.gateway.client import GatewayClient
-        from app.secrets import gateway_password
+        from bhxh_desk.app.gateway.client import GatewayClient
+        from bhxh_desk.app.secrets import gateway_password
 
         if not self.gateway_url:
             raise BhxhError("gw.no_gateway")
@@ -377,7 +377,7 @@ class MainWindow(QMainWindow):
     def _password(self, account: str) -> str:
         if self.test_mode and self.demo:
             return self.demo.password
-        from app.secrets import gateway_password, save_gateway_password
+        from bhxh_desk.app.secrets import gateway_password, save_gateway_password
 
         try:
             return gateway_password(self.gateway_url, account)
@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
         except BhxhError as exc:
             self.message(exc)
             return
-        from app.batch import submit_batch
+        from bhxh_desk.app.batch import submit_batch
 
         cancel = threading.Event()
         trust = self._anchors()
@@ -424,7 +424,7 @@ class MainWindow(QMainWindow):
         self.runner.start(work, on_done=done, on_error=self.message)
 
     def sync(self) -> None:
-        from app.store.outbox import Outbox
+        from bhxh_desk.app.store.outbox import Outbox
 
         if self.store.closed:
             return
@@ -436,7 +436,7 @@ class MainWindow(QMainWindow):
             password = self._password(pending[0].account)
         except BhxhError:
             return
-        from app.batch import sync
+        from bhxh_desk.app.batch import sync
 
         trust = self._anchors()
         account = pending[0].account
@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
                           on_error=lambda f: self.statusBar().showMessage(f.error.message(self.lang), 15000))
 
     def show_result(self) -> None:
-        from app.store.outbox import Outbox
+        from bhxh_desk.app.store.outbox import Outbox
 
         ids = self.selected_drafts()
         outbox = Outbox(self.store)
@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
             if not path:
                 return
         form = editor.current_form()
-        from forms.excel import import_sheet
+        from bhxh_desk.forms.excel import import_sheet
 
         def done(result) -> None:
             lines = [n.message(self.lang) for n in result.refused + result.converted]
@@ -510,7 +510,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, tr("Xuất Excel"), "hoso.xlsx", "Excel (*.xlsx)")
         if not path:
             return
-        from forms.excel import export
+        from bhxh_desk.forms.excel import export
 
         rows = {code: editor.draft.rows(code) for code in editor.form_tabs
                 if self.catalog.form(code).kind == "list" and editor.draft.rows(code)}
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getSaveFileName(self, tr("Lưu PDF"), "hoso.pdf", "PDF (*.pdf)")
             if not path:
                 return
-        from forms.printing import render
+        from bhxh_desk.forms.printing import render
 
         draft = self.store.load_draft(editor.draft_id)
         self.runner.start(lambda progress: render(draft, Path(path)),
@@ -546,7 +546,7 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
             return
         path = Path(tempfile.mkdtemp(prefix="bhxh-in-")) / f"hoso-{editor.draft_id}.pdf"
-        from forms.printing import render
+        from bhxh_desk.forms.printing import render
 
         draft = self.store.load_draft(editor.draft_id)
         self.runner.start(lambda progress: render(draft, path),

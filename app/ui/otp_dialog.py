@@ -11,8 +11,8 @@ import re
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from app.ui.i18n import tr
-from app.ui.tasks import TaskFailure, TaskRunner
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.tasks import TaskFailure, TaskRunner
 
 
 class OtpDialog(QDialog):
@@ -56,8 +56,8 @@ class OtpDialog(QDialog):
         self.resize(640, 200)
 
     def request(self) -> None:
-        from app import otp_flow
-        from forms.errors import BhxhError
+        from bhxh_desk.app import otp_flow
+        from bhxh_desk.forms.errors import BhxhError
 
         draft = self.window.store.load_draft(self.draft_id)
         try:
@@ -70,7 +70,7 @@ class OtpDialog(QDialog):
         store_path = self.window.store.path
 
         def work(progress):
-            from app.store import Store
+            from bhxh_desk.app.store import Store
 
             with client, Store(store_path) as store:
                 client.login(draft.unit.code, password)
@@ -98,8 +98,8 @@ class OtpDialog(QDialog):
         self.send.setEnabled(True)
 
     def attach(self) -> None:
-        from app import otp_flow
-        from forms.errors import BhxhError
+        from bhxh_desk.app import otp_flow
+        from bhxh_desk.forms.errors import BhxhError
 
         code = self.code.text().strip()
         if not re.fullmatch(r"[0-9]{6}", code):

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from app import testmode
-from app.paths import default_paths
-from app.settings import Settings
-from forms.resources import resource
+from bhxh_desk.app import testmode
+from bhxh_desk.app.paths import default_paths
+from bhxh_desk.app.settings import Settings
+from bhxh_desk.forms.resources import resource
 
 log = logging.getLogger("bhxh-desk.ui")
 
@@ -39,6 +40,8 @@ class Application:
         self.qt = QApplication.instance() or QApplication(argv)
         self.qt.setApplicationName("bhxh-desk")
         self.qt.setOrganizationName("bhxh-desk")
+        self.qt.setDesktopFileName("vn.bhxh_desk.BhxhDesk")     # resources/desktop: the menu entry it belongs to
+        self.qt.setWindowIcon(QIcon(str(resource("icons", "bhxh-desk.svg"))))
         self.paths = default_paths()
         self.settings = Settings.load(self.paths)
         if self.settings.is_first_start():
@@ -49,9 +52,9 @@ class Application:
         self.translator = None
 
     def build(self):
-        from app.store import Store
-        from app.ui.main_window import MainWindow
-        from forms.catalog import load_catalog
+        from bhxh_desk.app.store import Store
+        from bhxh_desk.app.ui.main_window import MainWindow
+        from bhxh_desk.forms.catalog import load_catalog
 
         lang = self.settings.get("language")
         if self.translator is not None:
@@ -86,12 +89,12 @@ class Application:
         return self.sandbox.start(), demo
 
     def _sandbox_ready(self, result) -> None:
-        from forms.draft import Unit
+        from bhxh_desk.forms.draft import Unit
 
         url, demo = result
         units = {u.code for u in self.store.units()}
         if demo.unit not in units:
-            from app.gateway.sandbox.demo import DEMO_NAME, DEMO_TAX_CODE
+            from bhxh_desk.app.gateway.sandbox.demo import DEMO_NAME, DEMO_TAX_CODE
 
             self.store.upsert_unit(Unit(code=demo.unit, name=DEMO_NAME, tax_code=DEMO_TAX_CODE, agency_code="07906",
                                         signer="Nguyễn Thị Lan", phone="0901234567"))
@@ -109,7 +112,7 @@ class Application:
 
 
 def run(argv: list[str] | None = None) -> int:
-    from app import logs
+    from bhxh_desk.app import logs
 
     argv = list(sys.argv if argv is None else argv)
     app = Application(argv)

@@ -13,10 +13,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from forms import fieldtypes
-from forms.display import vnd
-from forms.errors import BhxhError
-from forms.model import Field, FieldType
+from bhxh_desk.forms import fieldtypes
+from bhxh_desk.forms.display import vnd
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.model import Field, FieldType
 
 ERROR_BG = QBrush(QColor("#fde2e1"))
 WARNING_BG = QBrush(QColor("#fff4ce"))

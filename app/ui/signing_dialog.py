@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.batch import BatchOutcome, sign_batch
-from app.ui.i18n import tr
-from app.ui.tasks import ProgressEvent, TaskFailure, TaskRunner
-from forms.messages import render
-from signing.prompter import PinRequest
-from signing.token.records import TokenCertificate
+from bhxh_desk.app.batch import BatchOutcome, sign_batch
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.tasks import ProgressEvent, TaskFailure, TaskRunner
+from bhxh_desk.forms.messages import render
+from bhxh_desk.signing.prompter import PinRequest
+from bhxh_desk.signing.token.records import TokenCertificate
 
 
 class DialogPrompter(QObject):
@@ -115,13 +115,13 @@ class SigningDialog(QDialog):
         self.runner.start(self._list, on_done=self._listed, on_error=self._failed)
 
     def _list(self, progress) -> list[TokenCertificate]:
-        from signing.token.client import TokenHelper
+        from bhxh_desk.signing.token.client import TokenHelper
 
         with TokenHelper(self.module) as helper:
             return [c for c in helper.certificates() if not _is_ca(c)]
 
     def _listed(self, found: list[TokenCertificate]) -> None:
-        from signing.certs import facts
+        from bhxh_desk.signing.certs import facts
 
         self.certs = found
         for c in found:

@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from forms.errors import BhxhError
+from bhxh_desk.forms.errors import BhxhError
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="bhxh-shots-"))
     os.environ["BHXH_DESK_HOME"] = str(home)
     os.environ.setdefault("BHXH_DESK_SANDBOX_PORT", "8781")
-    from app.ui.qt_app import Application
-    from forms.draft import draft_from_dict
+    from bhxh_desk.app.ui.qt_app import Application
+    from bhxh_desk.forms.draft import draft_from_dict
 
     app = Application(["bhxh-desk"])
     window = app.build()

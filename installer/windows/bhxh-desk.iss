@@ -24,6 +24,8 @@ PrivilegesRequiredOverridesAllowed=dialog
 UninstallDisplayName={#AppName}
 LicenseFile=..\..\LICENSE
 WizardStyle=modern
+SetupIconFile=..\..\resources\icons\bhxh-desk.ico
+UninstallDisplayIcon={app}\bhxh-desk.exe
 
 [Languages]
 Name: "vi"; MessagesFile: "compiler:Languages\Vietnamese.isl"
@@ -41,12 +43,12 @@ en.TestModeNote=On first start the program runs in test mode against its sandbox
 Source: "{#Bundle}\*"; DestDir: "{app}"; Flags: recursesubdirs createallsubdirs ignoreversion
 
 [Icons]
-Name: "{group}\{#AppName}"; Filename: "{app}\bhxh-desk.exe"; Parameters: "gui"
+Name: "{group}\{#AppName}"; Filename: "{app}\bhxh-desk.exe"
 Name: "{group}\{cm:SelfTest}"; Filename: "{cmd}"; Parameters: "/k ""{app}\bhxh-desk.exe"" --selftest"
 Name: "{group}\{cm:UninstallProgram,{#AppName}}"; Filename: "{uninstallexe}"
 
 [Run]
-Filename: "{app}\bhxh-desk.exe"; Parameters: "gui"; Description: "{cm:LaunchApp}"; Flags: nowait postinstall skipifsilent
+Filename: "{app}\bhxh-desk.exe"; Description: "{cm:LaunchApp}"; Flags: nowait postinstall skipifsilent
 
 [Messages]
 vi.FinishedLabel=Đã cài đặt bhxh-desk. Lần đầu mở, chương trình chạy ở Chế độ thử nghiệm.

@@ -23,15 +23,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from signing.drivers import candidates, searched
-from signing.errors import SigningError, TokenError
-from signing.token.spawn import start_helper_process
+from bhxh_desk.signing.drivers import candidates, searched
+from bhxh_desk.signing.errors import SigningError, TokenError
+from bhxh_desk.signing.token.spawn import start_helper_process
 
 if TYPE_CHECKING:     # imported where used: the helper process is started before they are needed
     from cryptography import x509
 
-    from signing.prompter import Prompter
-    from signing.token.records import TokenCertificate
+    from bhxh_desk.signing.prompter import Prompter
+    from bhxh_desk.signing.token.records import TokenCertificate
 
 CALL_TIMEOUT = 30.0
 LOGIN_TIMEOUT = 60.0
@@ -163,7 +163,7 @@ class TokenHelper:
     def certificates(self, *, cancel: threading.Event | None = None) -> list[TokenCertificate]:
         """Every X.509 certificate on every token present."""
         tokens = self.call("list", cancel=cancel)["tokens"]     # first: it starts the helper
-        from signing.token.records import PinStatus, TokenCertificate, TokenInfo
+        from bhxh_desk.signing.token.records import PinStatus, TokenCertificate, TokenInfo
 
         out = []
         for t in tokens:
@@ -234,7 +234,7 @@ class TokenSession:
         return self.cert.der
 
     def _ask(self, previous_error: str | None, per_signature: bool = False) -> str:
-        from signing.prompter import PinRequest
+        from bhxh_desk.signing.prompter import PinRequest
 
         pin = self.prompter.ask_pin(PinRequest(token=self.cert.token, status=self.cert.token.pin,
                                                previous_error=previous_error, per_signature=per_signature,

@@ -57,7 +57,7 @@ class Helper:
         rv = exc.value
         if rv in (PyKCS11.CKR_PIN_INCORRECT, PyKCS11.CKR_PIN_LEN_RANGE, PyKCS11.CKR_PIN_INVALID):
             # Only on this path: the helper starts without the records module.
-            from signing.token.records import PinStatus
+            from bhxh_desk.signing.token.records import PinStatus
 
             flags = self._flags()
             code = PinStatus.from_flags(flags).wrong_pin_code() if flags is not None else "token.wrong_pin"

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 
-from app.gateway.errors import Reason
-from app.gateway.sandbox.db import Account, SandboxDB
-from forms.catalog import load_catalog
-from forms.errors import BhxhError
-from forms.messages import render
-from forms.xmlread import Envelope, read_envelope
-from signing import otp as otp_mod
-from signing.dossier import CheckedSignature, check_trust
-from signing.xmldsig import verify_file
+from bhxh_desk.app.gateway.errors import Reason
+from bhxh_desk.app.gateway.sandbox.db import Account, SandboxDB
+from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.errors import BhxhError
+from bhxh_desk.forms.messages import render
+from bhxh_desk.forms.xmlread import Envelope, read_envelope
+from bhxh_desk.signing import otp as otp_mod
+from bhxh_desk.signing.dossier import CheckedSignature, check_trust
+from bhxh_desk.signing.xmldsig import verify_file
 
 
 class Refusal(Exception):
@@ -70,7 +70,7 @@ def check_submission(data: bytes, *, account: Account, unit: str, allowed_units:
         for f in env.files:
             form = load_catalog().forms.get(f.code)
             if form is not None and f.extension == "xml":
-                from forms.schemas import check_bytes
+                from bhxh_desk.forms.schemas import check_bytes
 
                 check_bytes(f.content, form.code, f.name, row_tag=form.row_element)
     except BhxhError as err:
@@ -133,7 +133,7 @@ def _business_rules(env: Envelope) -> list[Reason]:
 def certificate_checks(cert: x509.Certificate, *, unit: str, account: Account, db: SandboxDB,
                        anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate]) -> None:
     """Registration (form 04/ĐK-IVAN): valid now, may sign, trusted chain, the unit's or agent's tax code."""
-    from signing import certs
+    from bhxh_desk.signing import certs
 
     try:
         certs.check_validity(cert, datetime.now(UTC))

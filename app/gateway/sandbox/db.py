@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.paths import ensure_private_dir
+from bhxh_desk.app.paths import ensure_private_dir
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS accounts (

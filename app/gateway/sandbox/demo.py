@@ -21,10 +21,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from app.gateway.sandbox import pki as pki_mod
-from app.gateway.sandbox.db import SandboxDB, iso
-from signing import certs
-from signing.errors import TokenError
+from bhxh_desk.app.gateway.sandbox import pki as pki_mod
+from bhxh_desk.app.gateway.sandbox.db import SandboxDB, iso
+from bhxh_desk.signing import certs
+from bhxh_desk.signing.errors import TokenError
 
 DEMO_UNIT = "TA1234A"
 DEMO_PERSON = "0123456789"          # the person of docs/examples/CN-1LAN-huong-mot-lan.json
@@ -45,7 +45,7 @@ class Demo:
 
 
 def _softhsm_module() -> str:
-    from signing.drivers import LINUX_DIRS
+    from bhxh_desk.signing.drivers import LINUX_DIRS
 
     for d in LINUX_DIRS:
         p = Path(d) / "libsofthsm2.so"

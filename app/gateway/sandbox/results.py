@@ -12,13 +12,13 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.gateway.protocol import PROCESSING, RECEIVED, REJECTED, RESULT, DossierStatus
-from app.gateway.sandbox.db import SandboxDB, StoredDossier, iso, now
-from app.gateway.sandbox.pki import SandboxPKI
-from forms.canonical import XML_DECLARATION, escape
-from forms.display import dmy
-from signing.signer import KeySigner
-from signing.xmldsig import sign_file
+from bhxh_desk.app.gateway.protocol import PROCESSING, RECEIVED, REJECTED, RESULT, DossierStatus
+from bhxh_desk.app.gateway.sandbox.db import SandboxDB, StoredDossier, iso, now
+from bhxh_desk.app.gateway.sandbox.pki import SandboxPKI
+from bhxh_desk.forms.canonical import XML_DECLARATION, escape
+from bhxh_desk.forms.display import dmy
+from bhxh_desk.signing.signer import KeySigner
+from bhxh_desk.signing.xmldsig import sign_file
 
 
 @dataclass(frozen=True)

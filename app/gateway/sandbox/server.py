@@ -27,13 +27,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 
-from app.gateway.errors import Reason
-from app.gateway.protocol import PROTOCOL, CertificateRecord, Receipt
-from app.gateway.sandbox import pki as pki_mod
-from app.gateway.sandbox.checks import Refusal, certificate_checks, check_submission, reason
-from app.gateway.sandbox.db import Account, SandboxDB, iso
-from app.gateway.sandbox.results import Timing, ensure_result, status_of
-from signing import certs
+from bhxh_desk.app.gateway.errors import Reason
+from bhxh_desk.app.gateway.protocol import PROTOCOL, CertificateRecord, Receipt
+from bhxh_desk.app.gateway.sandbox import pki as pki_mod
+from bhxh_desk.app.gateway.sandbox.checks import Refusal, certificate_checks, check_submission, reason
+from bhxh_desk.app.gateway.sandbox.db import Account, SandboxDB, iso
+from bhxh_desk.app.gateway.sandbox.results import Timing, ensure_result, status_of
+from bhxh_desk.signing import certs
 
 log = logging.getLogger("bhxh-desk.sandbox")
 MAX_BODY = 256 * 1024 * 1024
@@ -295,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def iso_now() -> str:
-    from app.gateway.sandbox.db import now
+    from bhxh_desk.app.gateway.sandbox.db import now
 
     return iso(now())
 
