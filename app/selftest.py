@@ -85,18 +85,26 @@ QM_MAGIC = bytes.fromhex("3cb86418caef9c95cd211cbf60a1bddd")
 
 
 def _distribution() -> str:
-    """Where this copy is installed from, and that it adds no generic top-level name to site-packages."""
+    """How this copy is installed, and that its wheel put no generic top-level name into site-packages
+    (read from the wheel's RECORD: an egg-info's source list names the source folders, not what installed)."""
+    import json
     from importlib.metadata import PackageNotFoundError, distribution
 
+    if getattr(sys, "frozen", False):
+        return "bundle"
     try:
         dist = distribution("bhxh-desk")
     except PackageNotFoundError:
-        return "not installed as a distribution (bundle or source tree)"
-    tops = {str(f).split("/")[0] for f in dist.files or ()} - {""}
-    stray = sorted(t for t in tops if t in {"app", "forms", "signing", "resources", "tests", "bench"})
+        return "source tree, not installed"
+    record = dist.read_text("RECORD")
+    if record is None:
+        return f"bhxh-desk {dist.version}, not from a wheel"
+    tops = {line.split(",")[0].split("/")[0] for line in record.splitlines() if line.strip()}
+    stray = sorted(tops & {"app", "forms", "signing", "resources", "tests", "bench"})
     if stray:
         raise BhxhError("catalog.invalid", path=", ".join(stray), reason="generic top-level names installed")
-    return f"bhxh-desk {dist.version}, package bhxh_desk"
+    editable = json.loads(dist.read_text("direct_url.json") or "{}").get("dir_info", {}).get("editable")
+    return f"bhxh-desk {dist.version}, package bhxh_desk" + (" (editable)" if editable else "")
 
 
 def _translations() -> str:

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = (100, 10_000) if args.quick else (100, 10_000, 100_000)
     print(f"Machine: {machine()}")
     print()
-    print("Start-up (offscreen Qt platform)")
+    print("Start-up (offscreen Qt platform, and one row on Xvfb)")
     print(window.table(args.repeat))
     print()
     print("Editing (offscreen Qt platform)")

@@ -1,5 +1,6 @@
 """Start-up benchmark: from process start to the main window on screen (offscreen platform), empty and with
-a 10,000-row dossier reopened; and ``bhxh-desk procedures`` as a whole process."""
+a 10,000-row dossier reopened; ``bhxh-desk`` with no command on a real X display (Xvfb and openbox) until
+its window is mapped, as a user starts it; and ``bhxh-desk procedures`` as a whole process."""
 
 from __future__ import annotations
 
@@ -62,6 +63,28 @@ def window_shown(rows: int | None, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def window_mapped(repeat: int = 3) -> float:
+    """`bhxh-desk` alone, the installed command, on Xvfb with openbox: from the process start to its main
+    window mapped (xdotool, polled every 20 ms), median of ``repeat`` runs."""
+    from tests.xdisplay import x_display
+
+    home = _home(None)
+    command = Path(sys.executable).parent / "bhxh-desk"
+    times = []
+    with x_display() as display:
+        env = {**display.env(), "BHXH_DESK_HOME": str(home)}
+        for _ in range(repeat):
+            start = time.perf_counter()
+            proc = subprocess.Popen([str(command)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            found = display.wait_for_window("bhxh-desk", 60, alive=lambda p=proc: p.poll() is None)
+            times.append(time.perf_counter() - start)
+            proc.terminate()
+            proc.wait(30)
+            if not found:
+                raise RuntimeError("the window was not mapped")
+    return statistics.median(times)
+
+
 def cli_start(repeat: int = 9) -> float:
     return median_run([sys.executable, "-m", "bhxh_desk.app", "procedures"], repeat).seconds
 
@@ -69,6 +92,7 @@ def cli_start(repeat: int = 9) -> float:
 def table(repeat: int = 5) -> str:
     rows = [("`bhxh-desk procedures` (whole process)", cli_start()),
             ("window shown after process start", window_shown(None, repeat)),
+            ("`bhxh-desk` until its window is mapped (Xvfb, openbox; median of 3)", window_mapped(3)),
             ("window shown with a 10,000-row dossier reopened", window_shown(10_000, repeat))]
     return "\n".join(["| start-up | seconds (median) |", "|---|---:|",
                       *(f"| {name} | {secs:.3f} |" for name, secs in rows)])

@@ -16,11 +16,14 @@ sudo_cmd=""
 if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
 
 common_pkgs="python3 python3-venv python3-pip softhsm2 opensc"
-qt_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core"
+# What Qt's window needs on a minimal system (README.md lists them for pip users too).
+qt_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
+libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
 case "$mode" in
-  app)  pkgs="$common_pkgs $qt_pkgs libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
-libxcb-randr0 libxcb-render-util0 libxcb-image0 gnome-keyring"; extras="gui" ;;
-  test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb poppler-utils"; extras="test" ;;
+  app)  pkgs="$common_pkgs $qt_pkgs gnome-keyring"; extras="" ;;
+  # The tests open real windows (Xvfb, openbox, xdotool), check the desktop entry and sign with xmlsec1.
+  test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb openbox xdotool x11-utils \
+desktop-file-utils poppler-utils"; extras="[test]" ;;
   *) echo "usage: bash installer/bootstrap.sh app|test" >&2; exit 2 ;;
 esac
 
@@ -43,15 +46,11 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
-# Translations are compiled at install (Qt Linguist sources in resources/translations).
-for ts in resources/translations/*.ts; do
-  .venv/bin/pyside6-lrelease -silent "$ts" -qm "${ts%.ts}.qm"
-done
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras"
 
 case "$mode" in
   app)
-    exec .venv/bin/bhxh-desk "${@:-gui}"
+    exec .venv/bin/bhxh-desk "$@"          # no command: the window (or, with no display, why not and the help)
     ;;
   test)
     .venv/bin/ruff check .

@@ -4,6 +4,7 @@ exists, its self-test builds, signs and verifies a sample dossier. A missing dat
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,33 @@ def test_missing_data_file_fails_the_selftest(bundle, tmp_path):
     finally:
         hidden.rename(xsd)
     assert r.returncode == 1 and "D02-TS.xsd" in r.stdout
+
+
+def test_bundle_opens_its_window(bundle, tmp_path):
+    """The bundle, started with no command under Xvfb and openbox, maps its main window."""
+    from tests.xdisplay import x_display
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with x_display() as display:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "DISPLAY": display.name,
+               "BHXH_DESK_HOME": str(tmp_path / "home"), "BHXH_DESK_SANDBOX_PORT": str(port)}
+        proc = subprocess.Popen([str(bundle / "bhxh-desk")], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            windows = display.wait_for_window("bhxh-desk", 90, alive=lambda: proc.poll() is None)
+            titles = [display.window_name(w) for w in windows]
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert windows and any(t.startswith("bhxh-desk") for t in titles), output[-3000:]
+
+
+def test_bundle_adds_itself_to_the_menu(bundle, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "share")}
+    r = subprocess.run([str(bundle / "install-desktop.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    entry = tmp_path / "share" / "applications" / "vn.bhxh_desk.BhxhDesk.desktop"
+    assert f"Exec={bundle / 'bhxh-desk'}" in entry.read_text().splitlines()
+    assert subprocess.run(["desktop-file-validate", str(entry)]).returncode == 0
