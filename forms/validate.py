@@ -203,37 +203,47 @@ def rule_date_order(ctx: RuleContext, p: Mapping[str, Any]) -> None:
 
 
 def rule_salary_range(ctx: RuleContext, p: Mapping[str, Any]) -> None:
-    """Salary at least the zone's minimum for the month and at most 20 × lương cơ sở.
+    """A salary at least the floor of the row's zone for its month; above a ceiling it stays valid.
 
-    A coefficient salary belongs to the state pay scale, where the regional minimum does not apply; its
-    amount (coefficient × lương cơ sở) is still held to the ceiling.
+    The floor is the zone's regional minimum (before 1/7/2022, 7% more for a trained worker when the
+    catalog names a ``trained`` field and the row says so). A coefficient salary belongs to the state pay
+    scale, where the regional minimum does not apply. The ceilings only stop each fund's basis
+    (``forms.contributions``): the portal asks only for a salary above 0, so a salary above 20 × mức tham
+    chiếu is a warning that says what will be counted, never an error. The zone may be written "01".."04"
+    (maVungLTT) or "1".."4".
     """
     assert ctx.form is not None
     code = ctx.form.code
     f = ctx.field_of(code, str(p["salary"]))
+    trained_field = str(p.get("trained") or "")
     for i, row in enumerate(ctx.parsed[code], start=1):
         salary: Salary | None = row.get(f.name)
         month: Period | None = row.get(str(p["period"])) or ctx.period
         if salary is None or month is None:
             continue
         on = month.first_day
-        ceiling, base = rates.salary_ceiling(on), rates.base_salary(on)
-        if ceiling is None or base is None:
+        base = rates.base_salary(on)
+        if base is None:
             ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
             continue
-        amount = salary.amount if salary.amount is not None else int(salary.coefficient * base.amount)
         if not salary.is_coefficient:
-            zone = row.get(str(p["zone"]))
-            minimum = rates.regional_minimum(zone, on) if zone else None
-            if zone and minimum is None:
+            zone = rates.zone_key(row.get(str(p["zone"])))
+            trained = bool(trained_field) and str(row.get(trained_field) or "").strip() in ("1", "true", "True")
+            floor = rates.salary_floor(zone, on, trained=trained) if zone else None
+            if zone and floor is None:
                 ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
                 continue
-            if minimum is not None and amount < minimum.amount:
-                ctx.report.add(code, i, f.name, f, "rule.salary_below_minimum", amount=vnd(amount),
-                               zone=zone, minimum=vnd(minimum.amount), source=minimum.source)
+            if floor is not None and salary.amount is not None and salary.amount < floor.amount:
+                plain = rates.regional_minimum(zone, on)
+                why = "rule.salary_below_minimum" if plain is None or floor.amount == plain.amount \
+                    else "rule.salary_below_trained_minimum"
+                ctx.report.add(code, i, f.name, f, why, amount=vnd(salary.amount), zone=zone,
+                               minimum=vnd(floor.amount), source=floor.source, since=dmy(floor.since))
                 continue
-        if amount > ceiling.amount:
-            ctx.report.add(code, i, f.name, f, "rule.salary_above_ceiling", amount=vnd(amount),
+        amount = salary.amount if salary.amount is not None else int(salary.coefficient * base.amount)
+        ceiling = rates.salary_ceiling(on)
+        if ceiling is not None and amount > ceiling.amount:
+            ctx.report.add(code, i, f.name, f, "rule.salary_above_ceiling", Severity.WARNING, amount=vnd(amount),
                            ceiling=vnd(ceiling.amount), source=ceiling.source)
 
 

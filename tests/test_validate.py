@@ -75,17 +75,20 @@ def test_salary_minimum_depends_on_zone():
     assert only_error(row(minimal_dict(), tienLuong="4.000.000", maVungSS="3")).code == "rule.salary_below_minimum"
 
 
-def test_salary_above_ceiling():
+def test_salary_above_ceiling_is_valid_with_a_warning():
     ceiling = 20 * 2_340_000
     assert issues_of(row(minimal_dict(), tienLuong=str(ceiling))) == []
-    issue = only_error(row(minimal_dict(), tienLuong=str(ceiling + 1)))
-    assert (issue.field, issue.code) == ("tienLuong", "rule.salary_above_ceiling")
+    d = row(minimal_dict(), tienLuong=str(ceiling + 1))
+    assert errors_of(issues_of(d)) == []
+    (issue,) = issues_of(d)
+    assert (issue.field, issue.code, issue.severity) == ("tienLuong", "rule.salary_above_ceiling", Severity.WARNING)
     assert "46.800.000" in issue.message_vi
 
 
 def test_coefficient_salary_ceiling_and_allowances():
     assert issues_of(row(minimal_dict(), tienLuong="4,98", phuCapCV="0,3")) == []
-    assert only_error(row(minimal_dict(), tienLuong="20,01")).code == "rule.salary_above_ceiling"
+    d = row(minimal_dict(), tienLuong="20,01")
+    assert errors_of(issues_of(d)) == [] and [i.code for i in issues_of(d)] == ["rule.salary_above_ceiling"]
     issue = only_error(row(minimal_dict(), phuCapCV="0,3"))
     assert (issue.field, issue.code) == ("phuCapCV", "rule.allowance_needs_coefficient")
 
