@@ -113,6 +113,7 @@ def _form(path: Path) -> Form:
             unconfirmed=bool(d.get("unconfirmed", False)),
             signature_element=d.get("signature_element", "Cky"),
             register=bool(d.get("register", False)),
+            contributions=dict(d.get("contributions", {})),
         )
     except (KeyError, TypeError) as exc:
         raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc

@@ -94,6 +94,8 @@ class Form:
     unconfirmed: bool = False
     signature_element: str = "Cky"
     register: bool = False         # its rows are people the unit employs: the employee register keeps them
+    # which fields carry the salary, zone, months and code, for forms.contributions ([contributions])
+    contributions: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi

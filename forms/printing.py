@@ -14,7 +14,7 @@ from typing import Any
 
 from bhxh_desk.forms import fieldtypes
 from bhxh_desk.forms.catalog import Catalog, load_catalog
-from bhxh_desk.forms.contributions import totals
+from bhxh_desk.forms.contributions import compute
 from bhxh_desk.forms.display import dmy, vnd
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.errors import BhxhError
@@ -115,6 +115,10 @@ def render(draft: Draft, out: Path, *, forms: list[str] | None = None, place: st
     _fonts()
     catalog = catalog or load_catalog()
     checked = check(draft, catalog)
+    try:
+        owed = compute(draft, catalog, parsed=checked.parsed)     # the same figures as the editor and the CLI
+    except BhxhError:
+        owed = None
     on = on or date.today()
     procedure = catalog.procedure(draft.procedure)
     codes = forms or [c for c in (procedure.form_codes() if procedure else draft.forms) if draft.rows(c)]
@@ -165,14 +169,14 @@ def render(draft: Draft, out: Path, *, forms: list[str] | None = None, place: st
             ("RIGHTPADDING", (0, 0), (-1, -1), _PAD)]))
         story += [table, Spacer(1, 3 * mm)]
         story.append(Paragraph(f"Tổng cộng: <b>{len(rows)}</b> dòng.", normal))
-        period = _period(draft.period)
-        if form.field("tienLuong") is not None and period is not None:
-            t = totals(checked.parsed.get(code, []), period)
-            if t.rows:
+        if owed is not None and code in owed.forms():
+            s = owed.summary(code)
+            if s.paying_rows:
                 story.append(Paragraph(
-                    f"Quỹ lương đóng ({t.rows} người): <b>{vnd(t.basis)}</b> đồng. Người lao động đóng "
-                    f"<b>{vnd(t.employee_total)}</b> đồng ({_parts(t.employee)}); đơn vị đóng "
-                    f"<b>{vnd(t.employer_total)}</b> đồng ({_parts(t.employer)}). Theo {_esc(t.source)}.", normal))
+                    f"Quỹ lương đóng ({s.paying_rows} người): <b>{vnd(s.basis_bhxh)}</b> đồng. Người lao động đóng "
+                    f"<b>{vnd(s.employee.total)}</b> đồng ({_parts(s.employee.as_dict(_EMPLOYEE_FUNDS))}); đơn vị "
+                    f"đóng <b>{vnd(s.employer.total)}</b> đồng ({_parts(s.employer.as_dict())}). "
+                    f"Theo {_esc('; '.join(owed.sources))}.", normal))
         story += _signatures(u, on, place, width, center, center_b)
 
     def page_number(canvas, doc) -> None:
@@ -237,15 +241,12 @@ def _person_blocks(fields: tuple[Field, ...], values: dict[str, Any], width: flo
     return out
 
 
-def _period(text: str):
-    try:
-        return fieldtypes.parse(Field("p", "p", "p", FieldType.PERIOD), text) if text else None
-    except BhxhError:
-        return None
+_EMPLOYEE_FUNDS = ("bhxh", "bhyt", "bhtn")
+_FUND_NAMES = {"bhxh": "BHXH", "bhyt": "BHYT", "bhtn": "BHTN", "bhtnld": "BHTNLĐ-BNN"}
 
 
 def _parts(parts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {vnd(v)}" for k, v in parts.items())
+    return ", ".join(f"{_FUND_NAMES.get(k, k)} {vnd(v)}" for k, v in parts.items())
 
 
 def _esc(text: str) -> str:

@@ -7,13 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
 
-import pytest
-
-from bhxh_desk.forms.contributions import rate_set, totals
+from bhxh_desk.forms.contributions import compute
 from bhxh_desk.forms.draft import draft_from_dict
-from bhxh_desk.forms.fieldtypes import Period, Salary
 from bhxh_desk.forms.printing import render
 from tests.conftest import EXAMPLE, ROOT, example_dict, minimal_dict
 
@@ -55,14 +51,18 @@ def test_print_command_and_vietnamese_text(tmp_path):
         assert expected in everything, expected
 
 
-def test_contributions_for_the_period():
-    rs = rate_set(Period(2026, 3).first_day)
-    assert sum(rs.employee.values()) == Decimal("10.5") and sum(rs.employer.values()) == Decimal("21.5")
-    t = totals([{"tienLuong": Salary(amount=10_000_000)}, {"tienLuong": Salary(amount=100_000_000)},
-                {"tienLuong": Salary(coefficient=Decimal("2.34"))}, {"tienLuong": None}], Period(2026, 3))
-    ceiling = 20 * 2_340_000
-    assert t.rows == 3 and t.basis == 10_000_000 + ceiling + int(Decimal("2.34") * 2_340_000)
-    assert t.employee["BHXH"] == round(t.basis * 0.08) and t.employer_total == pytest.approx(t.basis * 0.215, abs=3)
+def test_printout_totals_are_the_contributions_commands(tmp_path):
+    d = minimal_dict()
+    d["period"] = "12/2026"
+    d["forms"]["D02-TS"][0].update(pa="TM", tienLuong="80.000.000", tuThang="12/2026")
+    draft = draft_from_dict(d)
+    owed = compute(draft)
+    assert (owed.employee_total, owed.employer_total) == (5_607_000, 11_173_000)
+    pdf = tmp_path / "d02.pdf"
+    render(draft, pdf, forms=["D02-TS"])
+    text = re.sub(r"\s+", " ", " ".join(text_pages(pdf)))
+    assert "Người lao động đóng 5.607.000 đồng" in text and "đơn vị đóng 11.173.000 đồng" in text
+    assert "BHTNLĐ-BNN 253.000" in text and "50.600.000" in text
 
 
 def test_print_refuses_nothing_it_cannot_show(tmp_path):

@@ -44,23 +44,22 @@ from bhxh_desk.forms.validate import Issue, Severity, check
 
 
 def _totals_text(draft: Draft, checked, lang: str) -> str:
-    """What the unit and its employees pay for the period, from the list as validated (rates in force then)."""
-    from bhxh_desk.forms.contributions import totals
+    """What the unit and its employees pay for the period, from the list as validated (rates in force then);
+    the same computation as ``bhxh-desk contributions`` and the printout."""
+    from bhxh_desk.forms.contributions import compute
     from bhxh_desk.forms.display import vnd
-    from bhxh_desk.forms.fieldtypes import Period
+    from bhxh_desk.forms.errors import BhxhError
 
     try:
-        month, year = (int(x) for x in draft.period.split("/"))
-        period = Period(year, month)
-    except ValueError:
+        result = compute(draft, parsed=checked.parsed)
+    except BhxhError:
         return ""
     parts = []
-    for code, rows in checked.parsed.items():
-        if rows and rows[0] is not None and "tienLuong" in rows[0]:
-            t = totals(rows, period)
-            if t.rows:
-                parts.append(tr("{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ").format(
-                    code, vnd(t.basis), vnd(t.employee_total), vnd(t.employer_total)))
+    for code in result.forms():
+        s = result.summary(code)
+        if s.paying_rows:
+            parts.append(tr("{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ").format(
+                code, vnd(s.basis_bhxh), vnd(s.employee.total), vnd(s.employer.total)))
     return "  |  ".join(parts)
 
 
