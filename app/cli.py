@@ -603,9 +603,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--trust", action="append", metavar="PEM")
     p.add_argument("--json", action="store_true")
 
-    from bhxh_desk.app import gateway_commands
+    from bhxh_desk.app import contributions_command, gateway_commands
 
     gateway_commands.add_parsers(add)
+    contributions_command.add_parser(add)
 
     add("gui", cmd_gui, "Mở chương trình (cửa sổ) / open the desktop window")
     p = add("install-desktop", cmd_install_desktop,

@@ -3,6 +3,10 @@ floor of the validator, and ``bhxh-desk contributions``."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import tomllib
 from datetime import date
 
@@ -14,7 +18,7 @@ from bhxh_desk.forms.contributions import Funds, code_funds, compute
 from bhxh_desk.forms.draft import draft_from_dict
 from bhxh_desk.forms.resources import resource
 from bhxh_desk.forms.validate import Severity, validate
-from tests.conftest import minimal_dict
+from tests.conftest import ROOT, minimal_dict
 
 PERSON = {"pa": "TM", "Hoten": "Lê Văn Cao", "Masobhxh": "0123456789", "Ngaysinh": "12/05/1980", "Gioitinh": "1",
           "chucVu": "Kỹ sư", "maVungLTT": "01"}
@@ -268,3 +272,55 @@ def test_the_base_salary_from_1_7_2026():
 def test_employer_bhxh_is_pension_and_sickness():
     shares = fund_rates.month_rates(date(2026, 12, 1))
     assert shares.employer.pension + shares.employer.sickness == 17 and shares.employer.tnld == 0.5
+
+
+# ---------------------------------------------------------------- the command
+
+def run_cli(*args: str):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "bhxh_desk.app", "contributions", *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def test_cli_json_has_exactly_the_issues_shape(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dossier("12/2026", {"tienLuong": "80.000.000"},
+                                       {"pa": "AD", "tienLuong": "10.000.000", "tuThang": "10/2026",
+                                        "denThang": "11/2026"})), encoding="utf-8")
+    r = run_cli(str(path), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert list(data) == ["period", "rows", "totals"] and data["period"] == "12/2026"
+    first, second = data["rows"]
+    assert list(first) == ["form", "row", "basis", "employee", "employer"]
+    assert list(first["basis"]) == ["bhxh", "bhyt", "bhtn", "bhtnld"]
+    assert list(first["employee"]) == ["bhxh", "bhyt", "bhtn"]
+    assert list(first["employer"]) == ["bhxh", "bhyt", "bhtn", "bhtnld"]
+    assert list(second) == ["form", "row", "basis", "employee", "employer", "back"]
+    assert [list(b) for b in second["back"]] == [["month", "basis", "employee", "employer"]] * 2
+    assert data["totals"] == {"employee": 5_607_000 + 2 * 1_050_000, "employer": 11_173_000 + 2 * 2_150_000}
+    values = [v for row in data["rows"] for part in ("basis", "employee", "employer") for v in row[part].values()]
+    assert all(type(v) is int for v in values)
+
+
+def test_cli_text_is_a_table_in_vietnamese_formats(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(dossier("12/2026", {"tienLuong": "80.000.000"})), encoding="utf-8")
+    r = run_cli(str(path))
+    assert r.returncode == 0, r.stderr
+    assert "50.600.000" in r.stdout and "11.173.000" in r.stdout and "01/07/2026" in r.stdout
+    assert "NĐ 161/2026/NĐ-CP" in r.stdout
+    assert "Unit" in run_cli(str(path), "--lang", "en").stdout
+
+
+def test_cli_unreadable_draft_is_one_translated_line(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json", encoding="utf-8")
+    r = run_cli(str(path), "--lang", "en")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()
+    bad_period = tmp_path / "p.json"
+    d = dossier("12/2026", {"tienLuong": "10.000.000"})
+    d["period"] = "2026-12"
+    bad_period.write_text(json.dumps(d), encoding="utf-8")
+    r = run_cli(str(bad_period))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip()
