@@ -29,6 +29,15 @@ def _lang(args: argparse.Namespace) -> str:
     return getattr(args, "lang", None) or os.environ.get("BHXH_DESK_LANG", "vi")
 
 
+def _opened(draft, args: argparse.Namespace | None = None):
+    """A draft as read, after telling the user (stderr, one line each) what was moved to open it in
+    today's catalog (forms.migrate)."""
+    lang = _lang(args) if args is not None else os.environ.get("BHXH_DESK_LANG", "vi")
+    for change in draft.migrations:
+        print(change.message(lang), file=sys.stderr)
+    return draft
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -71,7 +80,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from bhxh_desk.forms.validate import Severity, validate
 
     lang = _lang(args)
-    issues = validate(read_draft(args.draft))
+    issues = validate(_opened(read_draft(args.draft), args))
     errors = sum(1 for i in issues if i.severity is Severity.ERROR)
     if args.json:
         _print_json({"valid": errors == 0, "errors": errors, "warnings": len(issues) - errors,
@@ -119,7 +128,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     lang = _lang(args)
     try:
-        data = build_unsigned(read_draft(args.draft), created=_parse_created(args.date), memo=_check_memo())
+        draft = _opened(read_draft(args.draft), args)
+        data = build_unsigned(draft, created=_parse_created(args.date), memo=_check_memo())
     except InvalidDossier as exc:
         print(exc.message(lang), file=sys.stderr)
         for issue in exc.issues:
@@ -157,7 +167,7 @@ def cmd_drafts_list(args: argparse.Namespace) -> int:
 def cmd_drafts_import(args: argparse.Namespace) -> int:
     from bhxh_desk.forms.draft import read_draft
 
-    drafts = [read_draft(path) for path in args.files]     # read all first: an import never half-applies
+    drafts = [_opened(read_draft(path), args) for path in args.files]     # all read first: no half import
     with _store(args) as store:
         for path, draft in zip(args.files, drafts, strict=True):
             draft_id = store.create_draft(draft, action="import")
@@ -190,7 +200,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(BhxhError("excel.import_refused", count=len(result.refused)).message(lang), file=sys.stderr)
         return EXIT_INVALID
     if args.into:
-        draft = read_draft(args.into)
+        draft = _opened(read_draft(args.into), args)
         draft.forms.setdefault(args.form, []).extend(result.rows)
         write_draft(draft, args.into)
         print(f"{len(result.rows)} → {args.into} ({args.form})")
@@ -203,7 +213,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bhxh_desk.forms.draft import read_draft
     from bhxh_desk.forms.excel import export
 
-    draft = read_draft(args.draft)
+    draft = _opened(read_draft(args.draft), args)
     codes = args.form or [c for c in draft.forms if draft.forms[c]]
     export({code: draft.rows(code) for code in codes}, Path(args.output))
     print(args.output)
@@ -214,7 +224,8 @@ def cmd_print(args: argparse.Namespace) -> int:
     from bhxh_desk.forms.draft import read_draft
     from bhxh_desk.forms.printing import render
 
-    pages = render(read_draft(args.draft), Path(args.output), forms=args.form, place=args.place or "")
+    draft = _opened(read_draft(args.draft), args)
+    pages = render(draft, Path(args.output), forms=args.form, place=args.place or "")
     print(f"{args.output} ({pages} trang)")
     return EXIT_OK
 
@@ -450,7 +461,7 @@ def _load_for_signing(path: str, memo):
         from bhxh_desk.forms.draft import read_draft
         from bhxh_desk.forms.xmlbuild import build_unsigned
 
-        data = build_unsigned(read_draft(path), memo=memo)
+        data = build_unsigned(_opened(read_draft(path)), memo=memo)
     return prepare(data, memo=memo)
 
 

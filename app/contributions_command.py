@@ -37,11 +37,12 @@ def add_parser(add) -> None:
 def cmd_contributions(args: argparse.Namespace) -> int:
     import os
 
+    from bhxh_desk.app.cli import _opened
     from bhxh_desk.forms.contributions import compute
     from bhxh_desk.forms.draft import read_draft
 
     lang = "en" if (getattr(args, "lang", None) or os.environ.get("BHXH_DESK_LANG", "vi")) == "en" else "vi"
-    result = compute(read_draft(args.draft), budget_funded=args.budget_funded)
+    result = compute(_opened(read_draft(args.draft), args), budget_funded=args.budget_funded)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:

@@ -336,9 +336,10 @@ def cmd_export_signed(args: argparse.Namespace) -> int:
 
 def cmd_otp_request(args: argparse.Namespace) -> int:
     from bhxh_desk.app import otp_flow
+    from bhxh_desk.app.cli import _opened
     from bhxh_desk.forms.draft import read_draft
 
-    draft = read_draft(args.draft)
+    draft = _opened(read_draft(args.draft), args)
     otp_flow.require_person(draft)
     args.unit = args.unit or draft.unit.code
     with _client(args) as client, _store() as store:
@@ -355,12 +356,12 @@ def cmd_otp_request(args: argparse.Namespace) -> int:
 def sign_with_otp(args: argparse.Namespace) -> int:
     """``bhxh-desk sign DRAFT --otp CODE -o OUT``: the code goes into CKy_Dvi in place of a signature."""
     from bhxh_desk.app import otp_flow
-    from bhxh_desk.app.cli import _write_output
+    from bhxh_desk.app.cli import _opened, _write_output
     from bhxh_desk.forms.draft import read_draft
 
     if len(args.drafts) != 1:
         raise BhxhError("cli.usage", reason="--otp signs one draft")
-    draft = read_draft(args.drafts[0])
+    draft = _opened(read_draft(args.drafts[0]), args)
     with _store() as store:
         data = otp_flow.confirm(store, draft, args.otp)
     _write_output(Path(args.output), data)
@@ -444,7 +445,9 @@ def add_parsers(add) -> None:
     _gateway_options(p)
 
     p = add("export-signed", cmd_export_signed,
-            "Xuất tệp đã ký để nộp qua cổng gddt / export the signed file for the gddt portal")
+            "Xuất tệp BHXHDienTu.xml đã ký (chưa có nguồn công khai xác nhận cổng BHXH nhận tệp do phần mềm khác lập) "
+            "/ export the signed BHXHDienTu.xml (no public source confirms that a BHXH portal accepts a file made "
+            "by another tool)")
     p.add_argument("ref", metavar="SO_HO_SO|ID")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--result", action="store_true", help="also the result document")

@@ -22,7 +22,8 @@ SAMPLE = {
     "unit": {"code": "TA1234A", "name": "Công ty TNHH Tự Kiểm Tra", "tax_code": "0312345678",
              "agency_code": "07906", "signer": "Nguyễn Thị Lan", "phone": "0901234567"},
     "forms": {"D02-TS": [{"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "0123456789", "Ngaysinh": "12/05/1988",
-                          "Gioitinh": "1", "tienLuong": "15.000.000", "tuThang": "03/2026", "maVungSS": "1"}]},
+                          "Gioitinh": "1", "chucVu": "Trưởng phòng", "tienLuong": "15.000.000",
+                          "tuThang": "03/2026", "maVungLTT": "01"}]},
 }
 
 

@@ -26,7 +26,7 @@ def d02_rows(n: int, seed: int = 1) -> list[dict]:
             "chucVu": rng.choice(["Công nhân", "Nhân viên", "Kỹ sư", "Tổ trưởng"]), "tuThang": "03/2026",
         }
         if pa == "DC":
-            row.update(tienLuong=str(rng.randrange(5_400_000, 40_000_000, 1000)), maVungSS="1",
+            row.update(tienLuong=str(rng.randrange(5_400_000, 40_000_000, 1000)), maVungLTT="01",
                        phuCapLuong=str(rng.randrange(0, 2_000_000, 1000)), noiLamViec="Phường Sài Gòn")
         rows.append(row)
     return rows

@@ -26,6 +26,7 @@ from bhxh_desk.forms.model import (
     CodeEntry,
     CodeList,
     Condition,
+    DefaultCase,
     Field,
     FieldType,
     Form,
@@ -37,7 +38,9 @@ from bhxh_desk.forms.resources import resource
 
 _FIELD_KEYS = {
     "name", "label_vi", "label_en", "type", "required", "required_if", "codes", "parent", "max_len",
-    "min", "max", "pattern", "multiline", "retired", "default", "help_vi", "help_en", "row_element", "fields",
+    "min", "max", "pattern", "multiline", "retired", "default", "default_when", "follows", "help_vi",
+    "help_en",
+    "row_element", "fields",
 }
 
 
@@ -76,6 +79,10 @@ def _field(data: Mapping[str, Any], where: str) -> Field:
             multiline=bool(data.get("multiline", False)),
             retired=bool(data.get("retired", False)),
             default=data.get("default"),
+            default_when=tuple(DefaultCase(value=str(c["value"]), filled=c.get("filled"), field=c.get("field"),
+                                           values=tuple(map(str, c.get("in", ()))), has=c.get("has"))
+                               for c in data.get("default_when", ())),
+            follows=data.get("follows"),
             help_vi=data.get("help_vi", ""),
             help_en=data.get("help_en", ""),
             row_element=data.get("row_element"),
@@ -114,6 +121,7 @@ def _form(path: Path) -> Form:
             signature_element=d.get("signature_element", "Cky"),
             register=bool(d.get("register", False)),
             contributions=dict(d.get("contributions", {})),
+            decision_unconfirmed=d.get("decision_unconfirmed", ""),
         )
     except (KeyError, TypeError) as exc:
         raise CatalogError("catalog.invalid", path=path.name, reason=repr(exc)) from exc
@@ -180,6 +188,28 @@ def load_catalog() -> Catalog:
     agent_fields = tuple(_field(f, "agent.toml") for f in _load_toml(root / "agent.toml")["fields"])
     return Catalog(procedures=procedures, forms=forms, unit_fields=unit_fields, person_fields=person_fields,
                    agent_fields=agent_fields)
+
+
+def row_default(f: Field, row: Mapping[str, Any], fields: tuple[Field, ...] | None = None) -> str | None:
+    """The value an empty ``f`` takes in this row: the first of its ``default_when`` cases that holds, else its
+    plain ``default``. The validator and the XML use it, and the editor shows it, so the clerk sees what
+    will be filed."""
+    for case in f.default_when:
+        if case.filled is not None:
+            if str(row.get(case.filled) or "").strip():
+                return case.value
+            continue
+        value = str(row.get(case.field or "") or "").strip()
+        if not value:
+            continue
+        if case.values and value in case.values:
+            return case.value
+        if case.has and fields is not None:
+            source = next((x for x in fields if x.name == case.field and x.codes), None)
+            entry = code_list(source.codes).entries.get(value) if source is not None and source.codes else None
+            if entry is not None and entry.attrs.get(case.has):
+                return case.value
+    return f.default if f.default is not None and "{" not in f.default else None
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 
 from bhxh_desk.forms.attachments import Attachment
 from bhxh_desk.forms.errors import DraftError
+from bhxh_desk.forms.migrate import Migration, migrate
 
 FORMAT = "bhxh-desk/draft@1"
 MAX_DRAFT_BYTES = 64 * 1024 * 1024
@@ -54,6 +55,8 @@ class Draft:
     forms: dict[str, list[Row]] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
     agent: Agent | None = None
+    # What was moved when an older draft was opened (forms.migrate); never written to the file.
+    migrations: list[Migration] = field(default_factory=list, compare=False)
 
     def rows(self, form_code: str) -> list[Row]:
         return self.forms.get(form_code, [])
@@ -161,8 +164,9 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
                 not all(isinstance(v, str) for v in agent_data.values()):
             raise DraftError("draft.shape", where="agent", expected="{code, name, tax_code}")
         agent = Agent(**agent_data)
+    migrations = migrate(procedure, forms)
     return Draft(procedure=procedure, period=period, unit=Unit(**unit_data), forms=forms, attachments=attachments,
-                 agent=agent)
+                 agent=agent, migrations=migrations)
 
 
 def _attachment(value: Any, index: int, base: Path | None) -> Attachment:

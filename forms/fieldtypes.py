@@ -123,6 +123,33 @@ def _id_digits(field: Field, raw: object, lengths: tuple[int, ...], code: str) -
     return text
 
 
+_PASSPORT = re.compile(r"(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,20}")
+
+
+def _personal_id(field: Field, raw: object) -> str:
+    """The 12-digit personal identification number (CCCD/ĐDCN), an old 9-digit CMND (a rule warns that it is
+    void), or a foreign worker's passport number: letters and digits, written in capitals."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return _id_digits(field, raw, (12, 9), "field.personal_id")
+    text = _as_text(field, raw).replace(" ", "")
+    if _DIGITS.fullmatch(text):
+        if len(text) not in (12, 9):
+            raise FieldError("field.personal_id")
+        return text
+    text = text.upper()
+    if not _PASSPORT.fullmatch(text):
+        raise FieldError("field.personal_id")
+    return text
+
+
+def is_cmnd(value: str) -> bool:
+    return len(value) == 9 and value.isdigit()
+
+
+def is_passport(value: str) -> bool:
+    return not value.isdigit()
+
+
 def _date(text: str) -> date:
     m = _DATE.fullmatch(text)
     if not m:
@@ -230,9 +257,12 @@ def _parse_cached(field: Field, raw: str) -> object:
 def _parse(field: Field, raw: object) -> object:
     t = field.type
     if t is FieldType.BHXH_ID:
+        digits = str(raw).strip().replace(" ", "") if isinstance(raw, (str, int)) else ""
+        if len(digits) == 12 and digits.isdigit():
+            raise FieldError("field.bhxh_id_is_personal")       # typed into the wrong column
         return _id_digits(field, raw, (10,), "field.bhxh_id")
     if t is FieldType.PERSONAL_ID:
-        return _id_digits(field, raw, (12, 9), "field.personal_id")
+        return _personal_id(field, raw)
     if t is FieldType.MONEY:
         value = _money(raw, field)
     elif t is FieldType.SALARY:

@@ -40,6 +40,18 @@ class Condition:
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultCase:
+    """One case of a field's default that follows its row: ``value`` when ``filled`` is filled, or when the
+    code in ``field`` is one of ``values``, or its code-list entry has the attribute ``has``."""
+
+    value: str
+    filled: str | None = None
+    field: str | None = None
+    values: tuple[str, ...] = ()
+    has: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     name: str                      # the XML element name, also the key in a draft row
     label_vi: str
@@ -56,6 +68,8 @@ class Field:
     multiline: bool = False
     retired: bool = False          # kept in the file layout but no longer filled (district codes since 7/2025)
     default: str | None = None
+    default_when: tuple[DefaultCase, ...] = ()      # the default follows the row; the first case that holds wins
+    follows: str | None = None     # a birthdate sibling whose precision this code states (CCNS: 0, 1, 2)
     help_vi: str = ""
     help_en: str = ""
     row_element: str | None = None          # for TABLE: the repeated child element
@@ -96,6 +110,7 @@ class Form:
     register: bool = False         # its rows are people the unit employs: the employee register keeps them
     # which fields carry the salary, zone, months and code, for forms.contributions ([contributions])
     contributions: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+    decision_unconfirmed: str = ""  # a later decision public sources cite but no official text confirms
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" and self.name_en else self.name_vi

@@ -72,10 +72,25 @@ def _columns(form: Form) -> list[Field]:
     return [f for f in form.fields if not f.nested]
 
 
+def _printed_columns(form: Form, rows: list[dict[str, Any]]) -> tuple[list[Field], list[Field]]:
+    """The columns of a list that go on the A4 page, and those left out: an optional column that is empty
+    in every row (a 2026 D02-TS has 39, most of them dates few rows fill) would only squeeze the others
+    until names break letter by letter. What is left out is named under the table."""
+    shown, left = [], []
+    for f in _columns(form):
+        always = f.required or f.type is FieldType.SEQ or f.default is not None or f.default_when
+        (shown if always or any(not fieldtypes.is_empty(r.get(f.name)) for r in rows) else left).append(f)
+    return shown, left
+
+
 def _cell(f: Field, row: dict[str, Any], seq: int, labels: bool = False) -> str:
     if f.type is FieldType.SEQ:
         return str(seq)
     value = row.get(f.name)
+    if (value is None or value == "") and (f.default is not None or f.default_when):
+        from bhxh_desk.forms.catalog import row_default
+
+        value = row_default(f, row)             # what the file carries, as the editor shows it
     if value is None or value == "":
         return ""
     if labels and f.type is FieldType.CODE and f.codes:
@@ -157,6 +172,7 @@ def render(draft: Draft, out: Path, *, forms: list[str] | None = None, place: st
             story.append(Paragraph(f"Tổng cộng: <b>{len(rows)}</b> tờ khai.", normal))
             story += _signatures(u, on, place, width, center, center_b)
             continue
+        columns, left_out = _printed_columns(form, rows)
         data = [[Paragraph(_esc(f.label_vi), head) for f in columns]]
         data += [[Paragraph(_esc(_cell(f, row, i)), small) for f in columns] for i, row in enumerate(rows, 1)]
         texts = [[_cell(f, row, i) for f in columns] for i, row in enumerate(rows[:300], 1)]
@@ -169,6 +185,9 @@ def render(draft: Draft, out: Path, *, forms: list[str] | None = None, place: st
             ("RIGHTPADDING", (0, 0), (-1, -1), _PAD)]))
         story += [table, Spacer(1, 3 * mm)]
         story.append(Paragraph(f"Tổng cộng: <b>{len(rows)}</b> dòng.", normal))
+        if left_out:
+            story.append(Paragraph("Các cột không có số liệu ở dòng nào, không in: "
+                                   + _esc(", ".join(f.label_vi for f in left_out)) + ".", small))
         if owed is not None and code in owed.forms():
             s = owed.summary(code)
             if s.paying_rows:

@@ -69,9 +69,38 @@ def _compile(name: str) -> etree.XMLSchema:
 TREE_LIMIT = 24 * 1024 * 1024
 
 
-def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None) -> None:
-    """Validate a serialized file. Up to ``TREE_LIMIT`` bytes it is parsed whole (fastest); above that it is
-    validated while parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
+def earlier_versions(schema_name: str) -> list[str]:
+    """The kept schemas of earlier releases of a form (``previous/<code>@<release>.xsd``), newest first. A
+    file built and signed before a catalog change is checked against the schema it was built with: it is
+    sent exactly as it is, never rewritten."""
+    folder = resource("schemas", "previous")
+    found = sorted(folder.glob(f"{schema_name}@*.xsd"), key=lambda p: p.stem, reverse=True) if folder.is_dir() else []
+    return [f"previous/{p.stem}" for p in found]
+
+
+def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None,
+                earlier: bool = False) -> str:
+    """Validate a serialized file; returns the name of the schema it matched. With ``earlier``, a file that
+    fails today's schema may match one of its earlier versions instead (files made by an earlier release:
+    signed, queued, received); new files are built against today's only."""
+    try:
+        _check_bytes(data, schema_name, file_name, row_tag=row_tag)
+        return schema_name
+    except SchemaError:
+        if not earlier:
+            raise
+        for older in earlier_versions(schema_name):
+            try:
+                _check_bytes(data, older, file_name, row_tag=row_tag)
+                return older
+            except SchemaError:
+                continue
+        raise
+
+
+def _check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str | None = None) -> None:
+    """Up to ``TREE_LIMIT`` bytes the file is parsed whole (fastest); above that it is validated while
+    parsing and each finished ``row_tag`` element is dropped, so memory stays flat."""
     from lxml import etree
 
     from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
@@ -100,10 +129,14 @@ def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str |
         raise SchemaError("xml.schema", file=file_name, schema=f"{schema_name}.xsd", reason=reason[:300]) from None
 
 
-def check(doc: etree._Element, schema_name: str, file_name: str) -> None:
-    """Raise ``SchemaError`` naming the first violation when ``doc`` does not match the schema."""
+def check(doc: etree._Element, schema_name: str, file_name: str, *, earlier: bool = False) -> None:
+    """Raise ``SchemaError`` naming the first violation when ``doc`` does not match the schema (or, with
+    ``earlier``, any of its kept earlier versions)."""
 
     schema = _schema(schema_name)
+    if earlier and not schema.validate(doc) \
+            and any(_schema(older).validate(doc) for older in earlier_versions(schema_name)):
+        return
     if not schema.validate(doc):
         err = schema.error_log.last_error
         reason = f"line {err.line}: {err.message}" if err else "?"

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from bhxh_desk.forms import fieldtypes, rates
-from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog
+from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog, row_default
 from bhxh_desk.forms.display import dmy, vnd
 from bhxh_desk.forms.draft import Draft, Row, Unit
 from bhxh_desk.forms.errors import CatalogError, FieldError
@@ -137,6 +137,10 @@ def check_fields(form: str, row_no: int | None, fields: Iterable[Field], row: Ma
                     for i, sub in enumerate(raw, start=1)
                 ]
             continue
+        if fieldtypes.is_empty(raw) and (f.default_when or f.default is not None):
+            default = row_default(f, row, fields)
+            if default is not None:
+                raw = default
         if fieldtypes.is_empty(raw):
             parsed[f.name] = None
             cond = f.required_if
@@ -158,7 +162,27 @@ def check_fields(form: str, row_no: int | None, fields: Iterable[Field], row: Ma
         if f.type is FieldType.CODE and not _check_code(f, value, row, report, where):
             value = None
         parsed[f.name] = value
+    for f in fields:
+        if f.follows:
+            _follow_birthdate(f, parsed, report, (form, row_no, prefix + f.name))
     return parsed
+
+
+BIRTHDATE_PRECISION = {3: "0", 2: "1", 1: "2"}       # CCNS: full date, month and year, year only
+
+
+def _follow_birthdate(f: Field, parsed: dict[str, Any], report: Report, where: tuple) -> None:
+    """A code that states how much of a birth date is known (CCNS) follows what was typed there: filled in
+    when empty, an error when it says otherwise."""
+    born = parsed.get(f.follows or "")
+    if born is None:
+        return
+    known = 1 + (born.month is not None) + (born.day is not None)
+    expected = BIRTHDATE_PRECISION[known]
+    if parsed.get(f.name) is None:
+        parsed[f.name] = expected
+    elif parsed[f.name] != expected:
+        report.add(*where, f, "field.follows_birthdate", value=parsed[f.name], expected=expected, date=str(born))
 
 
 # ---------------------------------------------------------------- rules
@@ -369,7 +393,60 @@ def rule_before_period(ctx: RuleContext, p: Mapping[str, Any]) -> None:
             ctx.report.add(form, i, name, f, "rule.before_period", month=str(month), period=str(ctx.period))
 
 
+def rule_code_needs(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """What each code of a code field brings, from its code-list entry: ``needs`` (fields it requires),
+    ``needs_one_of`` (groups of which one must be filled: a person by either number), and a note on the
+    first row that uses a code known only from client software (``confirmed`` false)."""
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["field"]))
+    codes = code_list(f.codes or "")
+    noted: set[str] = set()
+    for i, raw in enumerate(ctx.rows.get(code, []), start=1):
+        value = str(raw.get(f.name) or "").strip()
+        entry = codes.entries.get(value)
+        if entry is None:
+            continue
+        label = entry.label_vi, entry.label_en or entry.label_vi
+        parsed = ctx.parsed[code][i - 1]
+        for name in entry.attrs.get("needs", ()):
+            if parsed.get(name) is None and fieldtypes.is_empty(raw.get(name)):
+                ctx.report.add(code, i, name, ctx.field_of(code, name), "rule.code_needs", value=value,
+                               label=label[0])
+        for group in entry.attrs.get("needs_one_of", ()):
+            if all(fieldtypes.is_empty(raw.get(name)) for name in group):
+                first, other = (ctx.field_of(code, n) for n in group[:2])
+                ctx.report.add(code, i, first.name, first, "rule.code_needs_one_of", value=value, label=label[0],
+                               other=other.label_vi)
+        if entry.attrs.get("confirmed") is False and value not in noted:
+            noted.add(value)
+            ctx.report.add(code, i, f.name, f, "rule.code_unconfirmed", Severity.WARNING, value=value,
+                           label=label[0], source=str(entry.attrs.get("source", "")))
+
+
+def rule_personal_id_kind(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """The personal ID says what it is: a 9-digit CMND has been void since 1/1/2025 (a warning, since old
+    records carry it); letters mean a passport, so a foreign worker, whose nationality the TK1-TS gives."""
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["field"]))
+    declaration, decl_id, nationality = str(p["declaration"]), str(p["declaration_id"]), str(p["nationality"])
+    declared = {str(person.get(decl_id)): person.get(nationality) for person in ctx.parsed.get(declaration, [])
+                if person.get(decl_id) is not None}
+    for i, row in enumerate(ctx.parsed[code], start=1):
+        value = row.get(f.name)
+        if value is None:
+            continue
+        if fieldtypes.is_cmnd(value):
+            ctx.report.add(code, i, f.name, f, "rule.cmnd_void", Severity.WARNING, value=value)
+        elif fieldtypes.is_passport(value) and not declared.get(value):
+            ctx.report.add(code, i, f.name, f, "rule.passport_needs_declaration", Severity.WARNING, value=value,
+                           declaration=declaration)
+
+
 RULES: dict[str, Rule] = {
+    "code_needs": rule_code_needs,
+    "personal_id_kind": rule_personal_id_kind,
     "before_period": rule_before_period,
     "days_within": rule_days_within,
     "exactly_one": rule_exactly_one,

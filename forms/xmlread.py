@@ -18,6 +18,7 @@ from bhxh_desk.forms import schemas
 from bhxh_desk.forms.catalog import Catalog, load_catalog
 from bhxh_desk.forms.draft import Agent, Draft, Row, Unit
 from bhxh_desk.forms.errors import XmlError
+from bhxh_desk.forms.migrate import migrate
 from bhxh_desk.forms.model import Field, FieldType, Form
 from bhxh_desk.forms.xmlbuild import ENVELOPE_NAME, FormFile
 from bhxh_desk.forms.xmlsafe import parse_xml
@@ -98,7 +99,7 @@ def read_form(form: Form, data: bytes) -> list[Row]:
     root = parse_xml(data)
     if root.tag != form.root:
         raise XmlError("xml.malformed", reason=f"expected <{form.root}>, found <{root.tag}>")
-    schemas.check(root, form.code, f"{form.code}.xml")
+    schemas.check(root, form.code, f"{form.code}.xml", earlier=True)
     container = root.find("/".join(form.rows_path)) if form.rows_path else root
     if container is None:
         return []
@@ -112,4 +113,6 @@ def draft_from_envelope(data: bytes, catalog: Catalog | None = None) -> Draft:
     for f in env.files:
         if f.extension == "xml" and f.code in catalog.forms:
             forms[f.code] = read_form(catalog.form(f.code), f.content)
-    return Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms=forms, agent=env.agent)
+    migrations = migrate(env.procedure, forms)          # a file an earlier release built reads as today's draft
+    return Draft(procedure=env.procedure, period=env.period, unit=env.unit, forms=forms, agent=env.agent,
+                 migrations=migrations)

@@ -23,7 +23,7 @@ _PATTERNS = {
     FieldType.BIRTHDATE: r"((0[1-9]|[12][0-9]|3[01])/)?((0[1-9]|1[0-2])/)?[0-9]{4}",
     FieldType.PERIOD: r"(0[1-9]|1[0-2])/[0-9]{4}",
     FieldType.BHXH_ID: r"[0-9]{10}",
-    FieldType.PERSONAL_ID: r"[0-9]{9}|[0-9]{12}",
+    FieldType.PERSONAL_ID: r"[0-9]{9}|[0-9]{12}|[A-Z0-9]*[A-Z][A-Z0-9]*",     # a passport: letters and digits
     FieldType.TAX_CODE: r"[0-9]{10}(-[0-9]{3})?",
     FieldType.PHONE: r"0[0-9]{9,10}",
     FieldType.EMAIL: r"[^@\s]+@[^@\s]+\.[^@\s]+",

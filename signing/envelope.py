@@ -167,8 +167,11 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, .
             if not looks_canonical(content):
                 content, reusable = canonicalize(content), False
                 digest = hashlib.sha256(canonical_body(content)).digest()
-            schemas.check_bytes(content, layout.code, carried.name, row_tag=layout.row_element)
-            memo.remember(layout.code, digest)
+            # A file built by an earlier release (queued before a catalog change) still matches the schema it
+            # was built with; only a match of today's is remembered under the form's name.
+            if schemas.check_bytes(content, layout.code, carried.name, row_tag=layout.row_element,
+                                   earlier=True) == layout.code:
+                memo.remember(layout.code, digest)
         forms.append(PreparedForm(position=i, slot=layout.signature_element, content=content, digest=digest,
                                   reusable=reusable))
     return tuple(forms)

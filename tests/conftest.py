@@ -40,7 +40,8 @@ def minimal_dict() -> dict:
     d["forms"] = {
         "D02-TS": [
             {"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "0123456789", "Ngaysinh": "12/05/1988",
-             "Gioitinh": "1", "tienLuong": "15.000.000", "tuThang": "03/2026", "maVungSS": "1"},
+             "Gioitinh": "1", "chucVu": "Trưởng phòng", "tienLuong": "15.000.000", "tuThang": "03/2026",
+             "maVungLTT": "01"},
         ]
     }
     return d

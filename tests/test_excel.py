@@ -113,9 +113,10 @@ def test_cli_import_into_a_draft_and_export(tmp_path):
     d = example_dict()
     d["forms"]["D02-TS"] = []
     draft.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
-    xlsx = sheet(tmp_path / "hr.xlsx", ["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang",
-                                        "maVungSS"],
-                 [["DC", "NguyÔn V¨n An", 123456789, 34804, 1, 15000000, "03/2026", 1]], fonts={(2, 2): ".VnTime"})
+    xlsx = sheet(tmp_path / "hr.xlsx", ["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "chucVu", "tienLuong",
+                                        "tuThang", "maVungSS"],
+                 [["DC", "NguyÔn V¨n An", 123456789, 34804, 1, "Kỹ sư", 15000000, "03/2026", 1]],
+                 fonts={(2, 2): ".VnTime"})
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run([*APP, "import", str(xlsx), "--form", "D02-TS", "--into", str(draft)],
                        capture_output=True, text=True, env=env, cwd=ROOT)

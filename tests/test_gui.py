@@ -120,7 +120,7 @@ def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
     assert tab.model.rowCount() == 1
     period = editor.draft.period
     row = {"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "12345", "Ngaysinh": "12/05/1988", "Gioitinh": "1",
-           "tienLuong": "15.000.000", "tuThang": period, "maVungSS": "1"}
+           "chucVu": "Kỹ sư", "tienLuong": "15.000.000", "tuThang": period, "maVungLTT": "01"}
     for name, text in row.items():
         type_into(qtbot, tab.view, editor.cell_index("D02-TS", 0, name), text)
     qtbot.waitUntil(lambda: any("Masobhxh" in (i.field or "") for i in editor.issues), timeout=10_000)
@@ -347,9 +347,9 @@ def test_import_excel_into_the_open_form_is_one_undo_step(offline, qtbot, tmp_pa
     editor = window.open_draft(_new_600(window))
     wb = Workbook()
     ws = wb.active
-    ws.append(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang", "maVungSS"])
+    ws.append(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "chucVu", "tienLuong", "tuThang", "maVungLTT"])
     for i in range(3):
-        ws.append(["DC", "NguyÔn V¨n An", 790000000 + i, 34804, 1, 15000000, "03/2026", 1])
+        ws.append(["DC", "NguyÔn V¨n An", 790000000 + i, 34804, 1, "Kỹ sư", 15000000, "03/2026", "01"])
     path = tmp_path / "hr.xlsx"
     wb.save(path)
     window.runner.synchronous = True
@@ -391,7 +391,7 @@ def test_editor_shows_what_the_period_costs(offline, qtbot):
     editor = window.open_draft(_new_600(window))
     editor.add_row("D02-TS", 0)
     for name, value in {"pa": "TM", "Hoten": "An", "Ngaysinh": "1990", "Gioitinh": "1", "tienLuong": "10000000",
-                        "tuThang": "03/2026", "maVungSS": "1"}.items():
+                        "tuThang": "03/2026", "maVungLTT": "01", "chucVu": "Nhân viên"}.items():
         editor.edit_cell("D02-TS", 0, name, value)
     qtbot.waitUntil(lambda: "1.050.000" in editor.totals_label.text(), timeout=10_000)   # 10.5% of 10.000.000
     assert "2.150.000" in editor.totals_label.text()                                     # 21.5%

@@ -47,7 +47,7 @@ def test_print_command_and_vietnamese_text(tmp_path):
     assert r.returncode == 0, r.stderr
     everything = " ".join(text_pages(out))
     for expected in ("Trần Văn Minh", "Đỗ Minh Châu", "8.500.000", "Mẫu D02-LT", "TP. Hồ Chí Minh",
-                     "Nguyễn Thị Lan", "DANH MỤC HỒ SƠ KÈM THEO"):
+                     "Nguyễn Thị Lan", "BẢNG KÊ THÔNG TIN"):
         assert expected in everything, expected
 
 

@@ -41,7 +41,7 @@ def row(d: dict, **changes) -> dict:
     ("changes", "field", "code"),
     [
         ({"Masobhxh": "012345678"}, "Masobhxh", "field.bhxh_id"),
-        ({"Masobhxh": ""}, "Masobhxh", "field.required_if"),
+        ({"Masobhxh": ""}, "Masobhxh", "rule.code_needs_one_of"),
         ({"Hoten": ""}, "Hoten", "field.required"),
         ({"Ngaysinh": "31/02/1990"}, "Ngaysinh", "field.birthdate"),
         ({"Gioitinh": "3"}, "Gioitinh", "field.code_unknown"),
@@ -49,7 +49,8 @@ def row(d: dict, **changes) -> dict:
         ({"tuThang": "2026-03"}, "tuThang", "field.period"),
         ({"Cmnd": "12345"}, "Cmnd", "field.personal_id"),
         ({"Hoten": "Phạm\x00Huy"}, "Hoten", "field.control_char"),
-        ({"maVungSS": "5"}, "maVungSS", "field.code_unknown"),
+        ({"maVungLTT": "5"}, "maVungLTT", "field.code_unknown"),
+        ({"maVungSS": "1"}, "maVungSS", "field.code_unknown"),
         ({"tienLuong": "abc"}, "tienLuong", "field.salary"),
         ({"noGoodField": "x"}, "noGoodField", "field.unknown"),
     ],
@@ -71,8 +72,8 @@ def test_salary_below_regional_minimum_for_the_period():
 
 
 def test_salary_minimum_depends_on_zone():
-    assert issues_of(row(minimal_dict(), tienLuong="4.000.000", maVungSS="4")) == []
-    assert only_error(row(minimal_dict(), tienLuong="4.000.000", maVungSS="3")).code == "rule.salary_below_minimum"
+    assert issues_of(row(minimal_dict(), tienLuong="4.000.000", maVungLTT="04")) == []
+    assert only_error(row(minimal_dict(), tienLuong="4.000.000", maVungLTT="03")).code == "rule.salary_below_minimum"
 
 
 def test_salary_above_ceiling_is_valid_with_a_warning():
@@ -225,7 +226,7 @@ json_values = st.recursive(
     json_scalars, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3), max_leaves=10
 )
 d02_keys = st.sampled_from(["pa", "Hoten", "Masobhxh", "Ngaysinh", "Gioitinh", "tienLuong", "tuThang", "denThang",
-                            "maVungSS", "phuCapCV", "Cmnd", "tyLeDong", "other"])
+                            "maVungSS", "maVungLTT", "phuCapCV", "Cmnd", "tyLeDong", "daCoSo", "other"])
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bhxh_desk.forms import fieldtypes
-from bhxh_desk.forms.catalog import load_catalog
+from bhxh_desk.forms.catalog import load_catalog, row_default
 from bhxh_desk.forms.draft import Draft, draft_from_dict
 from bhxh_desk.forms.errors import SchemaError, XmlError
 from bhxh_desk.forms.model import FieldType
 from bhxh_desk.forms.resources import resource
 from bhxh_desk.forms.schemas import check, form_layouts
+from bhxh_desk.forms.validate import BIRTHDATE_PRECISION
 from bhxh_desk.forms.xmlbuild import InvalidDossier, build_form_files, build_unsigned
 from bhxh_desk.forms.xmlread import draft_from_envelope, read_envelope
 from bhxh_desk.forms.xmlsafe import parse_xml
@@ -33,6 +34,11 @@ def canonical(draft: Draft) -> dict:
         out = {}
         for f in fields:
             raw = row.get(f.name)
+            if fieldtypes.is_empty(raw) and (f.default is not None or f.default_when):
+                raw = row_default(f, row, fields)            # the file carries the default the clerk saw
+            if fieldtypes.is_empty(raw) and f.follows and not fieldtypes.is_empty(row.get(f.follows)):
+                born = fieldtypes.parse(next(x for x in fields if x.name == f.follows), row[f.follows])
+                raw = BIRTHDATE_PRECISION[1 + (born.month is not None) + (born.day is not None)]
             if f.type is FieldType.SEQ or fieldtypes.is_empty(raw):
                 continue
             if f.type is FieldType.GROUP:

@@ -25,6 +25,7 @@ from bhxh_desk.app.workflow import EDITABLE, State, after_edit, can_move
 from bhxh_desk.forms.attachments import Attachment
 from bhxh_desk.forms.draft import Draft, Row, Unit
 from bhxh_desk.forms.errors import StoreError
+from bhxh_desk.forms.migrate import migrate
 
 
 def _now() -> str:
@@ -239,8 +240,11 @@ class Store:
                 (draft_id,))]
         finally:
             c.execute("COMMIT")
+        # A draft stored by an earlier version opens in today's catalog; the store keeps it as it was until
+        # the next edit writes the row back, so opening alone changes nothing stored.
+        migrations = migrate(row[0], forms)
         return Draft(procedure=row[0], period=row[1], unit=Unit(**json.loads(row[2])), forms=forms,
-                     attachments=attachments)
+                     attachments=attachments, migrations=migrations)
 
     def drafts(self, unit_code: str | None = None, state: State | None = None) -> list[DraftInfo]:
         sql = """SELECT d.id, u.code, d.procedure, d.period, d.state, d.revision, d.created_at, d.updated_at,

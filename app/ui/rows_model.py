@@ -20,6 +20,7 @@ from bhxh_desk.forms.model import Field, FieldType
 
 ERROR_BG = QBrush(QColor("#fde2e1"))
 WARNING_BG = QBrush(QColor("#fff4ce"))
+DEFAULT_FG = QBrush(QColor("#6b6b6b"))      # a value the catalog fills in, shown until the clerk types one
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -99,13 +100,28 @@ class RowsModel(QAbstractTableModel):
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.DisplayRole:
             value = self.rows[row].get(f.name)
-            return "" if value is None else display(f, value)
+            if value is None:
+                default = self._default(row, f)
+                return "" if default is None else display(f, default)
+            return display(f, value)
+        if role == Qt.ItemDataRole.ForegroundRole and self.rows[row].get(f.name) is None \
+                and self._default(row, f) is not None:
+            return DEFAULT_FG
         issue = self.issues.get((row, f.name))
         if issue and role == Qt.ItemDataRole.BackgroundRole:
             return ERROR_BG if issue[1] else WARNING_BG
         if issue and role == Qt.ItemDataRole.ToolTipRole:
             return issue[0]
         return None
+
+    def _default(self, row: int, f: Field) -> str | None:
+        """What the catalog fills into an empty cell (daCoSo follows the phương án): shown, in grey, so the
+        clerk sees what will be filed."""
+        if f.default is None and not f.default_when:
+            return None
+        from bhxh_desk.forms.catalog import row_default
+
+        return row_default(f, self.rows[row], self.fields)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         f = self.field_at(index.column())
@@ -128,6 +144,10 @@ class RowsModel(QAbstractTableModel):
         column = self.column_of(name)
         index = self.index(row, column)
         self.dataChanged.emit(index, index)
+        for other in self.fields:          # defaults that follow this row, and only those cells
+            if other.default_when and other.name != name and self.rows[row].get(other.name) is None:
+                cell = self.index(row, self.column_of(other.name))
+                self.dataChanged.emit(cell, cell)
 
     def insert(self, row: int, values: dict[str, Any]) -> None:
         self.beginInsertRows(QModelIndex(), row, row)

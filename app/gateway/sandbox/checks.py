@@ -72,7 +72,7 @@ def check_submission(data: bytes, *, account: Account, unit: str, allowed_units:
             if form is not None and f.extension == "xml":
                 from bhxh_desk.forms.schemas import check_bytes
 
-                check_bytes(f.content, form.code, f.name, row_tag=form.row_element)
+                check_bytes(f.content, form.code, f.name, row_tag=form.row_element, earlier=True)
     except BhxhError as err:
         raise Refusal(422, "gw.invalid_file", [from_error(err)]) from None
     # 2. the unit
