@@ -323,3 +323,22 @@ def test_the_register_finds_a_person_by_either_number(tmp_path):
         both = d02(Cmnd="079088001122")                  # later declared with both numbers
         register.remember(store, draft_from_dict(both))
         assert register.lookup(store, "TA1234A", ma_so_bhxh="0123456789")["Cmnd"] == "079088001122"
+
+
+def test_the_editor_shows_defaults_greyed_and_follows_the_row(qapp):
+    from PySide6.QtCore import Qt
+
+    from bhxh_desk.app.ui.rows_model import DEFAULT_FG, RowsModel
+
+    form = load_catalog().form("D02-TS")
+    rows = [{"pa": "TM", "Hoten": "An"}]
+    model = RowsModel(form.fields, rows)
+    cell = model.index(0, model.column_of("daCoSo"))
+    assert model.data(cell) == "0" and model.data(cell, Qt.ItemDataRole.ForegroundRole) is DEFAULT_FG
+    assert model.data(cell, Qt.ItemDataRole.EditRole) == ""         # nothing typed: the clerk may type over it
+    changed = []
+    model.dataChanged.connect(lambda a, b: changed.append(a.column()))
+    model.put(0, "pa", "DC")                                          # a change that has a book
+    assert model.data(cell) == "1" and model.column_of("daCoSo") in changed
+    model.put(0, "daCoSo", "0")
+    assert model.data(cell) == "0" and model.data(cell, Qt.ItemDataRole.ForegroundRole) is None
