@@ -1,6 +1,8 @@
 """Attachments (scans, PDFs, Office files) that travel in the envelope beside the forms.
 
-Each is carried as its own FileToKhai (MaToKhai ``CT-DK``, base64 like a form). Only the file types the
+Each has a kind from the catalog (``loai_giay_to``: "biên bản giám định y khoa", "giấy ủy quyền"...), so
+that a rule which needs a paper checks what the file is, not only that a file is there. Each is carried as
+its own FileToKhai (MaToKhai ``CT-DK``, base64 like a form). Only the file types the
 envelope XSD allows are taken, checked by their first bytes and not only by their name; each has a size
 limit and so has the whole set. A refused attachment is reported by name and reason, never dropped.
 """
@@ -28,6 +30,7 @@ class Attachment:
     name: str               # as the user gave it; written to TenFile made safe
     description: str
     content: bytes
+    kind: str = ""          # a code of catalog/codes/loai_giay_to.json ("GDYK", "GUQ"...); rules check it
 
     @property
     def extension(self) -> str:
@@ -38,10 +41,22 @@ class Attachment:
         return safe_name(self.name, "dinh-kem")
 
 
+KIND_LIST = "loai_giay_to"
+
+
+def kinds_of(attachments: list[Attachment]) -> set[str]:
+    return {a.kind for a in attachments if a.kind}
+
+
 def problems(attachments: list[Attachment]) -> list[tuple[int, str, dict[str, object]]]:
     """(1-based index, message code, parameters) for every attachment that cannot go."""
+    from bhxh_desk.forms.catalog import code_list
+
+    kinds = code_list(KIND_LIST)
     out: list[tuple[int, str, dict[str, object]]] = []
     for i, a in enumerate(attachments, start=1):
+        if a.kind and a.kind not in kinds:
+            out.append((i, "attachment.kind_unknown", {"name": a.name, "kind": a.kind}))
         if a.extension not in MAGIC:
             out.append((i, "attachment.type", {"name": a.name, "allowed": ", ".join(sorted(MAGIC))}))
         elif not a.content.startswith(MAGIC[a.extension]):

@@ -73,6 +73,7 @@ class Draft:
             data["agent"] = asdict(self.agent)
         if self.attachments:         # embedded, so that one file carries the whole dossier
             data["attachments"] = [{"name": a.name, "description": a.description,
+                                    **({"kind": a.kind} if a.kind else {}),
                                     "content_base64": base64.b64encode(a.content).decode("ascii")}
                                    for a in self.attachments]
         return data
@@ -170,12 +171,12 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
 
 
 def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
-    """``{"name", "description", "file"}`` (a path beside the draft) or ``{..., "content_base64"}``. A file that
-    cannot be read is an error, never a silent drop."""
+    """``{"name", "description", "kind", "file"}`` (a path beside the draft) or ``{..., "content_base64"}``; the
+    kind is a code of ``loai_giay_to`` (optional). A file that cannot be read is an error, never a silent drop."""
     where = f"attachments[{index}]"
     if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
         raise DraftError("draft.shape", where=where, expected="{name, description, file | content_base64}")
-    unknown = set(value) - {"name", "description", "file", "content_base64"}
+    unknown = set(value) - {"name", "description", "kind", "file", "content_base64"}
     if unknown:
         raise DraftError("draft.unknown_key", key=f"{where}.{sorted(unknown)[0]}")
     if isinstance(value.get("content_base64"), str):
@@ -194,7 +195,10 @@ def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
                              reason=exc.strerror or str(exc)) from None
     else:
         raise DraftError("draft.shape", where=where, expected="file or content_base64")
-    return Attachment(name=value["name"].strip(), description=str(value.get("description") or ""), content=content)
+    if value.get("kind") is not None and not isinstance(value["kind"], str):
+        raise DraftError("draft.shape", where=f"{where}.kind", expected="text")
+    return Attachment(name=value["name"].strip(), description=str(value.get("description") or ""), content=content,
+                      kind=str(value.get("kind") or "").strip())
 
 
 def loads(text: str | bytes, base: Path | None = None) -> Draft:

@@ -62,8 +62,17 @@ class ImportResult:
     refused: list[CellNote] = field(default_factory=list)
 
 
-def list_fields(form: Form) -> list[Field]:
+def list_fields(form: Form | Field) -> list[Field]:
     return [f for f in form.fields if not f.nested and f.type is not FieldType.SEQ]
+
+
+def part_tables(form: Form) -> list[Field]:
+    """A form in parts (01B-HSB: kind "parts") is one record whose nested lists are its parts: one sheet each."""
+    return [f for f in form.fields if f.type is FieldType.TABLE] if form.kind == "parts" else []
+
+
+def part_sheet(form: Form, table: Field) -> str:
+    return f"{form.code} {table.name}"[:31]
 
 
 # ---------------------------------------------------------------- export
@@ -75,11 +84,17 @@ def export(rows_by_form: dict[str, list[dict[str, Any]]], path: Path, catalog: C
     catalog = catalog or load_catalog()
     wb = Workbook()
     wb.remove(wb.active)
+    sheets: list[tuple[str, str, list[Field], list[dict[str, Any]]]] = []
     for code, rows in rows_by_form.items():
         form = catalog.form(code)
-        ws = wb.create_sheet(code)
-        fields = list_fields(form)
-        ws.append([f"{form.paper_name or form.code} — {form.name_vi}"])
+        title = f"{form.paper_name or form.code} — {form.name_vi}"
+        sheets.append((code, title, list_fields(form), rows))
+        for table in part_tables(form):         # the parts of the one record, one sheet each
+            items = [item for row in rows[:1] for item in (row.get(table.name) or []) if isinstance(item, dict)]
+            sheets.append((part_sheet(form, table), f"{title}: {table.label_vi}", list_fields(table), items))
+    for sheet, title, fields, rows in sheets:
+        ws = wb.create_sheet(sheet)
+        ws.append([title])
         ws["A1"].font = Font(bold=True, size=12)
         ws.append([f.label_vi for f in fields])
         ws.append([f.name for f in fields])
@@ -176,6 +191,8 @@ def _text_value(f: Field, value: Any, cell, note) -> str | None:
 
 
 def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None) -> ImportResult:
+    """The rows of ``form_code`` from the workbook. A form in parts comes back as its one record, each part read
+    from its own sheet ("M01B-HSB OmDau"...) and the record's own fields from the form's sheet, if any."""
     from openpyxl import load_workbook
 
     catalog = catalog or load_catalog()
@@ -186,12 +203,40 @@ def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None) -> 
         wb = load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:        # openpyxl raises many types on broken files: all mean "unreadable"
         raise ExcelError("excel.unreadable", path=path.name, reason=type(exc).__name__) from None
-    fields = list_fields(form)
-    ws = wb[form_code] if form_code in wb.sheetnames else wb.active
+    result = ImportResult()
+    tables = part_tables(form)
+    if not tables:
+        ws = wb[form_code] if form_code in wb.sheetnames else wb.active
+        result.rows = _read_sheet(ws, list_fields(form), form_code, result)
+    else:
+        record: dict[str, Any] = {}
+        if form_code in wb.sheetnames:
+            own = _read_sheet(wb[form_code], list_fields(form), form_code, result, required=False)
+            record.update(own[0] if own else {})
+        found = False
+        for table in tables:
+            name = part_sheet(form, table)
+            if name in wb.sheetnames:
+                found = True
+                items = _read_sheet(wb[name], list_fields(table), form_code, result, required=False)
+                if items:
+                    record[table.name] = items
+        if not found:
+            raise ExcelError("excel.no_header", sheet=", ".join(part_sheet(form, t) for t in tables), form=form_code)
+        result.rows = [record] if record else []
+    if result.refused:
+        result.rows = []           # never half-applied
+    return result
+
+
+def _read_sheet(ws, fields: list[Field], form_code: str, result: ImportResult, *,
+                required: bool = True) -> list[dict[str, Any]]:
     header_row, columns = _header(ws, fields)
     if not columns:
+        if not required:
+            return []
         raise ExcelError("excel.no_header", sheet=ws.title, form=form_code)
-    result = ImportResult()
+    rows: list[dict[str, Any]] = []
     # One legacy encoding for the whole sheet, from all its text: a short name alone may not tell.
     totals = Counter()
     for row in ws.iter_rows(min_row=header_row + 1):
@@ -226,7 +271,5 @@ def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None) -> 
                     text = legacy.text
             values[f.name] = text
         if values:
-            result.rows.append(values)
-    if result.refused:
-        result.rows = []           # never half-applied
-    return result
+            rows.append(values)
+    return rows

@@ -164,6 +164,14 @@ def render(draft: Draft, out: Path, *, forms: list[str] | None = None, place: st
         story.append(Spacer(1, 3 * mm))
         columns = _columns(form)
         rows = draft.rows(code)
+        if form.kind == "parts":             # one record in parts (01B-HSB): its own fields, then each part's table
+            for row in rows[:1]:
+                story += _person_blocks(form.fields, row, width, normal, small, head)
+            counts = [f"{f.label_vi}: {len(rows[0].get(f.name) or []) if rows else 0}"
+                      for f in form.fields if f.type is FieldType.TABLE]
+            story.append(Paragraph(f"Số dòng theo phần: <b>{_esc('; '.join(counts))}</b>.", normal))
+            story += _signatures(u, on, place, width, center, center_b)
+            continue
         if form.kind == "person":            # a declaration per person, laid out as a form, not a wide table
             for i, row in enumerate(rows, 1):
                 story.append(Paragraph(f"<b>{i}. {_esc(row.get('HoTen') or row.get('Hoten') or '')}</b>", normal))

@@ -34,13 +34,22 @@ class FormLayout(NamedTuple):
 
 @cache
 def form_layouts() -> dict[str, FormLayout]:
-    """Every form's XML layout, from ``forms.json``."""
-    path = resource("schemas", "forms.json")
-    try:
-        index = json.loads(path.read_text(encoding="utf-8"))
-        return {code: FormLayout(code=code, **facts) for code, facts in index.items()}
-    except (OSError, ValueError, TypeError) as exc:
-        raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
+    """Every form's XML layout, from ``forms.json``; then, for forms an earlier release had and today's catalog
+    no longer has (DN-CN and M14-HSB became 14-HSB), their layout as that release listed it
+    (``previous/forms@<release>.json``), so a file it built is still signed and checked as it was built."""
+    paths = [resource("schemas", "forms.json")]
+    folder = resource("schemas", "previous")
+    if folder.is_dir():
+        paths += sorted(folder.glob("forms@*.json"), key=lambda p: p.stem, reverse=True)
+    layouts: dict[str, FormLayout] = {}
+    for path in paths:
+        try:
+            index = json.loads(path.read_text(encoding="utf-8"))
+            for code, facts in index.items():
+                layouts.setdefault(code, FormLayout(code=code, **facts))
+        except (OSError, ValueError, TypeError) as exc:
+            raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
+    return layouts
 
 
 _SCHEMA_LOCK = threading.Lock()
@@ -82,8 +91,12 @@ def check_bytes(data: bytes, schema_name: str, file_name: str, *, row_tag: str |
                 earlier: bool = False) -> str:
     """Validate a serialized file; returns the name of the schema it matched. With ``earlier``, a file that
     fails today's schema may match one of its earlier versions instead (files made by an earlier release:
-    signed, queued, received); new files are built against today's only."""
+    signed, queued, received); new files are built against today's only. A form today's catalog no longer has
+    is checked against its earlier versions alone."""
+    retired = earlier and not resource("schemas", f"{schema_name}.xsd").is_file() and earlier_versions(schema_name)
     try:
+        if retired:
+            raise SchemaError("xml.schema", file=file_name, schema=f"{schema_name}.xsd", reason="retired form")
         _check_bytes(data, schema_name, file_name, row_tag=row_tag)
         return schema_name
     except SchemaError:
@@ -133,6 +146,11 @@ def check(doc: etree._Element, schema_name: str, file_name: str, *, earlier: boo
     """Raise ``SchemaError`` naming the first violation when ``doc`` does not match the schema (or, with
     ``earlier``, any of its kept earlier versions)."""
 
+    if earlier and not resource("schemas", f"{schema_name}.xsd").is_file() and earlier_versions(schema_name):
+        if any(_schema(older).validate(doc) for older in earlier_versions(schema_name)):
+            return
+        raise SchemaError("xml.schema", file=file_name, schema=f"{earlier_versions(schema_name)[0]}.xsd",
+                          reason="no kept schema of this retired form matches")
     schema = _schema(schema_name)
     if earlier and not schema.validate(doc) \
             and any(_schema(older).validate(doc) for older in earlier_versions(schema_name)):

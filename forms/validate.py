@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date as _date
 from enum import StrEnum
 from typing import Any
 
@@ -207,15 +208,48 @@ class RuleContext:
 Rule = Callable[[RuleContext, Mapping[str, Any]], None]
 
 
+def _table_fields(ctx: RuleContext, form_code: str, table: str | None) -> tuple[Field, ...]:
+    """The fields of a form's rows, or of one of its nested lists (a part of 01B-HSB)."""
+    if not table:
+        return ctx.catalog.form(form_code).fields
+    f = ctx.field_of(form_code, table)
+    if f.type is not FieldType.TABLE:
+        raise CatalogError("catalog.invalid", path=form_code, reason=f"rule names {table}, which is not a table")
+    return f.fields
+
+
+def _named(fields: tuple[Field, ...], name: str, where: str) -> Field:
+    for f in fields:
+        if f.name == name:
+            return f
+    raise CatalogError("catalog.invalid", path=where, reason=f"rule names unknown field {name}")
+
+
+def _items(ctx: RuleContext, form_code: str, table: str | None):
+    """(row number, path prefix, raw item, parsed item, the row's raw values) for each row of the form, or for
+    each item of its nested list ``table`` (reported as "OmDau[2].ma_benh" on the row that holds it)."""
+    raws, parsed = ctx.rows.get(form_code, []), ctx.parsed.get(form_code, [])
+    for i, (raw, values) in enumerate(zip(raws, parsed, strict=False), start=1):
+        if not table:
+            yield i, "", raw, values, raw
+            continue
+        sub_raw = raw.get(table) if isinstance(raw.get(table), list) else []
+        sub_parsed = values.get(table) if isinstance(values.get(table), list) else []
+        for j, (item, item_parsed) in enumerate(zip(sub_raw, sub_parsed, strict=False), start=1):
+            if isinstance(item, Mapping) and isinstance(item_parsed, dict):
+                yield i, f"{table}[{j}].", item, item_parsed, raw
+
+
 def _rule_order(ctx: RuleContext, p: Mapping[str, Any], code: str) -> None:
     assert ctx.form is not None
     a, b = str(p["from"]), str(p["to"])
-    fb = ctx.field_of(ctx.form.code, b)
-    for i, row in enumerate(ctx.parsed[ctx.form.code], start=1):
+    table = p.get("table")
+    fb = _named(_table_fields(ctx, ctx.form.code, table), b, ctx.form.code)
+    for i, prefix, _raw, row, _parent in _items(ctx, ctx.form.code, table):
         start, end = row.get(a), row.get(b)
         if start is not None and end is not None and end < start:
             show = dmy if code == "rule.date_order" else str
-            ctx.report.add(ctx.form.code, i, b, fb, code, from_=show(start), to=show(end))
+            ctx.report.add(ctx.form.code, i, prefix + b, fb, code, from_=show(start), to=show(end))
 
 
 def rule_period_order(ctx: RuleContext, p: Mapping[str, Any]) -> None:
@@ -347,13 +381,14 @@ def rule_days_within(ctx: RuleContext, p: Mapping[str, Any]) -> None:
     """A number of days off cannot exceed the calendar days from the first to the last day."""
     assert ctx.form is not None
     code = ctx.form.code
-    f = ctx.field_of(code, str(p["days"]))
-    for i, row in enumerate(ctx.parsed[code], start=1):
+    table = p.get("table")
+    f = _named(_table_fields(ctx, code, table), str(p["days"]), code)
+    for i, prefix, _raw, row, _parent in _items(ctx, code, table):
         start, end, days = row.get(str(p["from"])), row.get(str(p["to"])), row.get(f.name)
         if start is not None and end is not None and days is not None and end >= start:
             span = (end - start).days + 1
             if days > span:
-                ctx.report.add(code, i, f.name, f, "rule.days_exceed", days=days, span=span)
+                ctx.report.add(code, i, prefix + f.name, f, "rule.days_exceed", days=days, span=span)
 
 
 def rule_required_when(ctx: RuleContext, p: Mapping[str, Any]) -> None:
@@ -395,33 +430,219 @@ def rule_before_period(ctx: RuleContext, p: Mapping[str, Any]) -> None:
 
 def rule_code_needs(ctx: RuleContext, p: Mapping[str, Any]) -> None:
     """What each code of a code field brings, from its code-list entry: ``needs`` (fields it requires),
-    ``needs_one_of`` (groups of which one must be filled: a person by either number), and a note on the
-    first row that uses a code known only from client software (``confirmed`` false)."""
+    ``needs_one_of`` (groups of which one must be filled: a person by either number), ``needs_without_paper``
+    (fields required when the row's ``paper`` field says no paper documents go with the dossier: 01B-HSB
+    column D), ``retired`` (a code of an earlier law, kept so that nothing is lost, to be chosen again), and a
+    note on the first row that uses a code known only from client software (``confirmed`` false). With
+    ``table``, the code field is in a nested list (a part of 01B-HSB) and ``paper`` in the row holding it."""
     assert ctx.form is not None
     code = ctx.form.code
-    f = ctx.field_of(code, str(p["field"]))
+    table = p.get("table")
+    fields = _table_fields(ctx, code, table)
+    f = _named(fields, str(p["field"]), code)
+    message = str(p.get("message", "rule.code_needs"))
+    message_one_of = str(p.get("message_one_of", "rule.code_needs_one_of"))
+    message_unconfirmed = str(p.get("message_unconfirmed", "rule.code_unconfirmed"))
+    paper = str(p.get("paper") or "")
+    paper_field = ctx.field_of(code, paper) if paper else None
     codes = code_list(f.codes or "")
     noted: set[str] = set()
-    for i, raw in enumerate(ctx.rows.get(code, []), start=1):
+    for i, prefix, raw, parsed, parent in _items(ctx, code, table):
         value = str(raw.get(f.name) or "").strip()
         entry = codes.entries.get(value)
         if entry is None:
             continue
         label = entry.label_vi, entry.label_en or entry.label_vi
-        parsed = ctx.parsed[code][i - 1]
-        for name in entry.attrs.get("needs", ()):
+        if entry.attrs.get("retired"):
+            ctx.report.add(code, i, prefix + f.name, f, "rule.code_retired", value=value, label=label[0],
+                           article=str(entry.attrs.get("article", "")))
+            continue
+        required = list(entry.attrs.get("needs", ()))
+        if paper_field is not None:
+            has_paper = str(parent.get(paper) or "").strip() or row_default(paper_field, parent) or ""
+            if has_paper == "0":
+                required += list(entry.attrs.get("needs_without_paper", ()))
+        for name in required:
             if parsed.get(name) is None and fieldtypes.is_empty(raw.get(name)):
-                ctx.report.add(code, i, name, ctx.field_of(code, name), "rule.code_needs", value=value,
+                ctx.report.add(code, i, prefix + name, _named(fields, name, code), message, value=value,
                                label=label[0])
         for group in entry.attrs.get("needs_one_of", ()):
             if all(fieldtypes.is_empty(raw.get(name)) for name in group):
-                first, other = (ctx.field_of(code, n) for n in group[:2])
-                ctx.report.add(code, i, first.name, first, "rule.code_needs_one_of", value=value, label=label[0],
-                               other=other.label_vi)
+                first, other = (_named(fields, n, code) for n in group[:2])
+                ctx.report.add(code, i, prefix + first.name, first, message_one_of, value=value,
+                               label=label[0], other=other.label_vi)
         if entry.attrs.get("confirmed") is False and value not in noted:
             noted.add(value)
-            ctx.report.add(code, i, f.name, f, "rule.code_unconfirmed", Severity.WARNING, value=value,
+            ctx.report.add(code, i, prefix + f.name, f, message_unconfirmed, Severity.WARNING, value=value,
                            label=label[0], source=str(entry.attrs.get("source", "")))
+
+
+def rule_one_of(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """One of two fields at least (the deceased by either number)."""
+    assert ctx.form is not None
+    code = ctx.form.code
+    table = p.get("table")
+    fields = _table_fields(ctx, code, table)
+    first, other = (_named(fields, str(n), code) for n in list(p["fields"])[:2])
+    for i, prefix, raw, _parsed, _parent in _items(ctx, code, table):
+        if fieldtypes.is_empty(raw.get(first.name)) and fieldtypes.is_empty(raw.get(other.name)):
+            ctx.report.add(code, i, prefix + first.name, first, "rule.one_of", other=other.label_vi)
+
+
+def rule_field_in(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """The procedure files one of these values (the request a 14-HSB makes for this procedure)."""
+    form, values = str(p["form"]), [str(v) for v in p["values"]]
+    f = ctx.field_of(form, str(p["field"]))
+    codes = code_list(f.codes) if f.codes else None
+    shown = ", ".join(f"{v} ({codes.entries[v].label_vi})" if codes and v in codes.entries else v for v in values)
+    for i, raw in enumerate(ctx.rows.get(form, []), start=1):
+        value = str(raw.get(f.name) or "").strip()
+        if value and value not in values:
+            ctx.report.add(form, i, f.name, f, "rule.field_in", value=value, values=shown,
+                           procedure=ctx.draft.procedure)
+
+
+def rule_one_time_grounds(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """Whether the person can have the one-time payout ground they claim (Luật BHXH 41/2024 Art. 70(1)); the
+    ground's entry says which check applies (``check``) and names the article. Checked on the request's date
+    (``on``, today when empty):
+
+    - ``pension_age``: the pension age of the person's birth cohort (``forms.pension_age``, NĐ 135/2020) is
+      reached, with fewer than 15 years paid;
+    - ``twelve_months``: first insured before 1/7/2025, 12 months since contributions stopped, fewer than 20
+      years paid;
+    - ``capacity``: a loss of working capacity of 81% or more, or a particularly severe disability (its paper is
+      the procedure's ``code_needs_attachment``).
+    Settling abroad, a listed illness and the armed forces need only their facts (the entry's ``needs``)."""
+    from bhxh_desk.forms.pension_age import pension_age, reached_on
+
+    assert ctx.form is not None
+    code = ctx.form.code
+    f = ctx.field_of(code, str(p["field"]))
+    codes = code_list(f.codes or "")
+    for i, raw in enumerate(ctx.rows.get(code, []), start=1):
+        row = ctx.parsed[code][i - 1]
+        entry = codes.entries.get(str(raw.get(f.name) or "").strip())
+        if entry is None or entry.attrs.get("retired"):
+            continue
+        check = entry.attrs.get("check")
+        on = row.get(str(p["on"])) or _date.today()
+        years, months = row.get(str(p["years"])), row.get(str(p["months"])) or 0
+        paid = None if years is None else years * 12 + months
+        about = {"ground": entry.label_vi, "article": str(entry.attrs.get("article", ""))}
+
+        def refuse(name: str, why: str, _i: int = i, _about: dict = about, **params: object) -> None:
+            ctx.report.add(code, _i, name, ctx.field_of(code, name), why, **_about, **params)
+
+        if check == "pension_age":
+            born, gender = row.get(str(p["born"])), row.get(str(p["gender"]))
+            if born is not None and gender is not None:
+                age = pension_age(gender, born.year, born.month or 1)
+                reached = reached_on(_date(born.year, born.month or 1, born.day or 1), age)
+                if on < reached:
+                    refuse(str(p["born"]), "rule.ground_pension_age", age=age.text(), reached=dmy(reached),
+                           on=dmy(on), source=age.source)
+            if paid is not None and paid >= 15 * 12:
+                refuse(str(p["years"]), "rule.ground_years", limit=15)
+        elif check == "twelve_months":
+            first, stopped = row.get(str(p["first_insured"])), row.get(str(p["stopped"]))
+            if first is not None and first >= LAW_41_IN_FORCE:
+                refuse(str(p["first_insured"]), "rule.ground_first_insured_after", first=dmy(first),
+                       since=dmy(LAW_41_IN_FORCE))
+            if stopped is not None:
+                after = _add_months(stopped, 12)
+                if on < after:
+                    refuse(str(p["stopped"]), "rule.ground_twelve_months", stopped=dmy(stopped), after=dmy(after),
+                           on=dmy(on))
+            if paid is not None and paid >= 20 * 12:
+                refuse(str(p["years"]), "rule.ground_years", limit=20)
+        elif check == "capacity":
+            rate, severe = row.get(str(p["capacity"])), row.get(str(p["disability"]))
+            if not ((rate is not None and rate >= 81) or severe == "1"):
+                refuse(str(p["capacity"]), "rule.ground_capacity")
+
+
+LAW_41_IN_FORCE = _date(2025, 7, 1)   # Luật BHXH 41/2024/QH15 in force: the 12-months ground is for those before
+
+
+def _add_months(d: _date, n: int) -> _date:
+    import calendar
+
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return _date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def rule_code_needs_attachment(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """A code whose entry names ``attachments`` (kinds of loai_giay_to, any one of them) needs an attachment of
+    such a kind in the dossier: the kind is checked, not only that some file is there."""
+    from bhxh_desk.forms.attachments import KIND_LIST, kinds_of
+
+    form = str(p["form"])
+    f = ctx.field_of(form, str(p["field"]))
+    codes, kinds = code_list(f.codes or ""), code_list(KIND_LIST)
+    have = kinds_of(ctx.draft.attachments)
+    for i, raw in enumerate(ctx.rows.get(form, []), start=1):
+        entry = codes.entries.get(str(raw.get(f.name) or "").strip())
+        wanted = [str(k) for k in (entry.attrs.get("attachments", ()) if entry else ())]
+        if wanted and not have & set(wanted):
+            ctx.report.add(form, i, f.name, f, "rule.ground_needs_attachment", ground=entry.label_vi,
+                           article=str(entry.attrs.get("article", "")),
+                           kinds=" hoặc ".join(kinds.entries[k].label_vi if k in kinds.entries else k for k in wanted))
+
+
+def rule_agent_needs_authorisation(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """An agent that files for a person carries the person's authorisation (13-HSB) and its signed scan (an
+    attachment of one of ``kinds``), and the authorisation names that agent (its tax code)."""
+    from bhxh_desk.forms.attachments import KIND_LIST, kinds_of
+
+    agent = ctx.draft.agent
+    if agent is None:
+        return
+    form = str(p["form"])
+    kinds = [str(k) for k in p.get("kinds", ())]
+    if not ctx.rows.get(form):
+        ctx.report.add(form, None, None, None, "rule.agent_needs_form", form=form, agent=agent.name or agent.code)
+    if kinds and not kinds_of(ctx.draft.attachments) & set(kinds):
+        labels = code_list(KIND_LIST)
+        ctx.report.add("attachments", None, "kind", ("Tệp đính kèm", "Attachment"), "rule.agent_needs_attachment",
+                       kinds=" hoặc ".join(labels.entries[k].label_vi if k in labels.entries else k for k in kinds),
+                       agent=agent.name or agent.code)
+    name = str(p.get("tax_code") or "")
+    if name:
+        f = ctx.field_of(form, name)
+        for i, row in enumerate(ctx.parsed.get(form, []), start=1):
+            if row.get(name) != (agent.tax_code or None):
+                ctx.report.add(form, i, name, f, "rule.agent_tax_code", value=row.get(name) or "",
+                               agent=agent.tax_code)
+
+
+def rule_parts_allowed(ctx: RuleContext, p: Mapping[str, Any]) -> None:
+    """A form in parts (01B-HSB) is one record; the procedure carries only ``parts`` of it, at least one item,
+    and in a part listed in ``kinds`` only those kinds (630b adjusts maternity cases only)."""
+    form = str(p["form"])
+    parts = [str(x) for x in p["parts"]]
+    kinds = {str(k): {str(v) for v in vs} for k, vs in dict(p.get("kinds", {})).items()}
+    rows = ctx.rows.get(form, [])
+    for i, raw in enumerate(rows, start=1):
+        if i > 1:
+            ctx.report.add(form, i, None, None, "rule.parts_one_record", form=form)
+            continue
+        tables = [f for f in ctx.catalog.form(form).fields if f.type is FieldType.TABLE]
+        if not any(isinstance(raw.get(t.name), list) and raw.get(t.name) for t in tables if t.name in parts):
+            ctx.report.add(form, i, None, None, "rule.parts_empty", parts=", ".join(parts),
+                           procedure=ctx.draft.procedure)
+        for t in tables:
+            items = raw.get(t.name) if isinstance(raw.get(t.name), list) else []
+            if items and t.name not in parts:
+                ctx.report.add(form, i, t.name, t, "rule.part_not_allowed", part=t.name, parts=", ".join(parts),
+                               procedure=ctx.draft.procedure)
+            allowed = kinds.get(t.name)
+            for j, item in enumerate(items, start=1):
+                kind = str(item.get("loai") or "").strip() if isinstance(item, Mapping) else ""
+                if allowed is not None and kind and kind not in allowed:
+                    ctx.report.add(form, i, f"{t.name}[{j}].loai", _named(t.fields, "loai", form),
+                                   "rule.part_kind_not_allowed", value=kind, values=", ".join(sorted(allowed)),
+                                   procedure=ctx.draft.procedure)
 
 
 def rule_personal_id_kind(ctx: RuleContext, p: Mapping[str, Any]) -> None:
@@ -446,6 +667,12 @@ def rule_personal_id_kind(ctx: RuleContext, p: Mapping[str, Any]) -> None:
 
 RULES: dict[str, Rule] = {
     "code_needs": rule_code_needs,
+    "one_of": rule_one_of,
+    "field_in": rule_field_in,
+    "one_time_grounds": rule_one_time_grounds,
+    "code_needs_attachment": rule_code_needs_attachment,
+    "agent_needs_authorisation": rule_agent_needs_authorisation,
+    "parts_allowed": rule_parts_allowed,
     "personal_id_kind": rule_personal_id_kind,
     "before_period": rule_before_period,
     "days_within": rule_days_within,

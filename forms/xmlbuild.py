@@ -25,7 +25,7 @@ import pybase64
 
 from bhxh_desk.forms import fieldtypes, schemas
 from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, escape
-from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog
 from bhxh_desk.forms.checkmemo import CheckMemo
 from bhxh_desk.forms.display import dmy
 from bhxh_desk.forms.draft import Draft, Unit
@@ -136,10 +136,15 @@ def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | 
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
                                   content=write_form(form, rows, draft, memo)))
         del rows
-    from bhxh_desk.forms.attachments import ATTACHMENT_CODE
+    from bhxh_desk.forms.attachments import ATTACHMENT_CODE, KIND_LIST
 
-    files += [FormFile(code=ATTACHMENT_CODE, description=a.description or a.name, name=a.file_name,
-                       content=a.content) for a in draft.attachments]
+    kinds = code_list(KIND_LIST).entries
+    # MoTaToKhai says what the paper is (its kind's label), then the user's description: BHXH's own field for the
+    # kind of a CT-DK file is not public.
+    files += [FormFile(code=ATTACHMENT_CODE, name=a.file_name, content=a.content,
+                       description="; ".join(x for x in (kinds[a.kind].label_vi if a.kind in kinds else "",
+                                                        a.description or ("" if a.kind in kinds else a.name)) if x))
+              for a in draft.attachments]
     # The dossier keeps the header only: the rows now live in the files, and a large list is not held twice.
     header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={}, agent=draft.agent)
     return Dossier(draft=header, files=files)
