@@ -46,7 +46,86 @@ def _wage_zone(procedure: str, forms: Rows) -> list[Migration]:
     return [Migration("migrate.wage_zone", "D02-TS", count)] if count else []
 
 
-STEPS: tuple[Callable[[str, Rows], list[Migration]], ...] = (_wage_zone,)
+# Release 0.1.0 (2/12/2026) filed five individual procedures on DN-CN, a form of our own, and the one-time payout
+# on M14-HSB; both are now the one request form 14-HSB of QĐ 2222/QĐ-BHXH, whose "nội dung yêu cầu giải quyết"
+# says which procedure it serves. The request is set from the procedure, as the procedure's rule requires.
+OLD_REQUEST_FORMS = ("M14-HSB", "DN-CN")
+REQUEST_FORM = "14-HSB"
+REQUEST_OF_PROCEDURE = {"CN-1LAN": "HUONG_1_LAN", "CN-XNC": "DINH_CU", "CN-HUONGTIEP": "HUONG_TIEP",
+                        "CN-DICHUYEN": "CHUYEN_NOI_HUONG", "CN-QD91": "QD91", "CN-QD52": "QD52"}
+
+
+def _request_form(procedure: str, forms: Rows) -> list[Migration]:
+    done = []
+    for old in OLD_REQUEST_FORMS:
+        rows = forms.pop(old, None)
+        if rows is None:
+            continue
+        for row in rows:
+            if procedure in REQUEST_OF_PROCEDURE and not str(row.get("NoiDungYeuCau") or "").strip():
+                row["NoiDungYeuCau"] = REQUEST_OF_PROCEDURE[procedure]
+        forms.setdefault(REQUEST_FORM, []).extend(rows)
+        done.append(Migration("migrate.request_form", old, len(rows)))
+    return done
+
+
+# The one-time payout grounds of release 0.1.0 were those of Luật BHXH 58/2014 Art. 60 ("1".."4"). Under Luật
+# 41/2024 Art. 70(1) three keep their meaning and get the new codes; "2" (pension age with under 20 years paid) has
+# no counterpart (the new ground is fewer than 15 years): it is kept as it is, a retired code the validator
+# refuses until the person chooses again. Never reinterpreted.
+OLD_GROUNDS = {"1": "NGHI_12_THANG", "3": "DINH_CU", "4": "BENH_NANG"}
+FLAGGED_GROUNDS = ("2",)
+
+
+def _one_time_ground(procedure: str, forms: Rows) -> list[Migration]:
+    mapped = flagged = 0
+    for row in forms.get(REQUEST_FORM, ()):
+        old = str(row.get("LyDo") or "").strip()
+        if old in OLD_GROUNDS:
+            row["LyDo"] = OLD_GROUNDS[old]
+            mapped += 1
+        elif old in FLAGGED_GROUNDS:
+            flagged += 1
+    return [Migration(code, REQUEST_FORM, n) for code, n in (("migrate.ground_mapped", mapped),
+                                                              ("migrate.ground_flagged", flagged)) if n]
+
+
+# Release 0.1.0 wrote 01B-HSB as one flat list with a part column (I new, II adjustments) and a per-row
+# nop_giay of our invention. The list is now one record in four parts (OmDau, ThaiSan, DuongSuc, DieuChinh)
+# with one dossier-level NopHoSoGiay. Part I rows go to the procedure's part, part II rows to DieuChinh; the
+# kind of each case (loai) is not guessed, except that an adjustment in 630a adjusts a sickness case.
+LIST_01B = "M01B-HSB"
+PART_OF_PROCEDURE = {"630a": ("OmDau", "DC_OM_DAU"), "630b": ("ThaiSan", "DC_THAI_SAN"),
+                     "630c": ("DuongSuc", "DC_DUONG_SUC")}
+PARTS_01B = ("OmDau", "ThaiSan", "DuongSuc", "DieuChinh")
+
+
+def _parts_01b(procedure: str, forms: Rows) -> list[Migration]:
+    rows = forms.get(LIST_01B)
+    if not rows or any(part in row for row in rows for part in PARTS_01B) or procedure not in PART_OF_PROCEDURE:
+        return []
+    part, adjusts = PART_OF_PROCEDURE[procedure]
+    record: dict[str, Any] = {p: [] for p in PARTS_01B}
+    papers = {str(row.get("nop_giay") or "").strip() for row in rows} - {""}
+    for row in rows:
+        row = dict(row)
+        row.pop("nop_giay", None)
+        if str(row.pop("phan", "") or "").strip() == "II":
+            row.setdefault("loai", adjusts)
+            record["DieuChinh"].append(row)
+        else:
+            record[part].append(row)
+    done = [Migration("migrate.parts_01b", LIST_01B, len(rows))]
+    if papers:
+        record["NopHoSoGiay"] = "1" if "1" in papers else "0"
+        if len(papers) > 1:
+            done.append(Migration("migrate.paper_01b", LIST_01B, len(rows)))
+    forms[LIST_01B] = [{k: v for k, v in record.items() if v != []}]
+    return done
+
+
+STEPS: tuple[Callable[[str, Rows], list[Migration]], ...] = (_wage_zone, _request_form, _one_time_ground,
+                                                              _parts_01b)
 
 
 def migrate(procedure: str, forms: Rows) -> list[Migration]:

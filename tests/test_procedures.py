@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from bhxh_desk.signing.dossier import sign_dossier, verify_dossier
 from bhxh_desk.signing.signer import KeySigner
 from tests.conftest import ROOT
 
-EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.json"))
+EXAMPLES_DIR = ROOT / "docs" / "examples"          # attachments are files beside the examples
+EXAMPLES = sorted(EXAMPLES_DIR.glob("*.json"))
 
 
 def test_every_procedure_has_an_example():
@@ -32,9 +32,10 @@ def test_example_validates_builds_and_signs(path: Path, pki):
     draft = read_draft(path)
     issues = validate(draft)
     assert errors_of(issues) == []
-    # Warnings an example may carry by design: codes known only from client software, a salary above a
-    # ceiling (declared as paid).
-    assert {i.code for i in issues} <= {"rule.code_unconfirmed", "rule.salary_above_ceiling"}, issues
+    # Warnings an example may carry by design: codes known only from client software, a 14-HSB request no source
+    # names for its procedure, a salary above a ceiling (declared as paid).
+    assert {i.code for i in issues} <= {"rule.code_unconfirmed", "rule.request_unconfirmed",
+                                        "rule.salary_above_ceiling"}, issues
     procedure = load_catalog().procedure(draft.procedure)
     if procedure.filer == "person":          # individuals confirm with the SMS code instead of a certificate
         data = otp.attach(build_unsigned(draft), otp.OtpAttachment(draft.unit.code, "r1", "123456"))
@@ -48,41 +49,57 @@ def test_example_validates_builds_and_signs(path: Path, pki):
 
 def sick(**changes) -> dict:
     d = json.loads((ROOT / "docs" / "examples" / "630a-om-dau.json").read_text(encoding="utf-8"))
-    d["forms"]["M01B-HSB"] = [dict(d["forms"]["M01B-HSB"][0], **changes)]
+    record = d["forms"]["M01B-HSB"][0]
+    record["OmDau"] = [dict(record["OmDau"][0], **changes)]
     return d
 
 
 def errors(d: dict) -> list[tuple]:
-    return [(i.form, i.row, i.field, i.code) for i in errors_of(validate(draft_from_dict(d)))]
+    return [(i.form, i.row, i.field, i.code) for i in errors_of(validate(draft_from_dict(d, EXAMPLES_DIR)))]
 
 
 def test_630a_column_d_is_required_without_paper():
-    assert errors(sick(ma_benh="")) == [("M01B-HSB", 1, "ma_benh", "rule.required_when")]
-    assert errors(sick(ma_benh="", nop_giay="1")) == []
-    assert errors(sick(ma_benh="viêm họng")) == [("M01B-HSB", 1, "ma_benh", "field.pattern")]
+    assert errors(sick(ma_benh="")) == [("M01B-HSB", 1, "OmDau[1].ma_benh", "rule.kind_needs")]
+    d = sick(ma_benh="")
+    d["forms"]["M01B-HSB"][0]["NopHoSoGiay"] = "1"           # one yes/no for the dossier, not a column
+    assert errors(d) == []
+    assert errors(sick(ma_benh="viêm họng")) == [("M01B-HSB", 1, "OmDau[1].ma_benh", "field.pattern")]
+    d = sick(ma_benh="")
+    del d["forms"]["M01B-HSB"][0]["NopHoSoGiay"]             # empty: no paper goes (the default the clerk sees)
+    assert errors(d) == [("M01B-HSB", 1, "OmDau[1].ma_benh", "rule.kind_needs")]
 
 
 def test_630b_column_d_is_the_childs_birth_date():
     d = json.loads((ROOT / "docs" / "examples" / "630b-thai-san.json").read_text(encoding="utf-8"))
-    d["forms"]["M01B-HSB"][0].pop("ngay_sinh_con")
-    assert errors(d) == [("M01B-HSB", 1, "ngay_sinh_con", "rule.required_when")]
-    d2 = copy.deepcopy(d)
-    d2["procedure"] = "630c"                  # convalescence has no column-D rule
-    assert errors(d2) == []
+    d["forms"]["M01B-HSB"][0]["ThaiSan"][0].pop("ngay_sinh_con")
+    assert errors(d) == [("M01B-HSB", 1, "ThaiSan[1].ngay_sinh_con", "rule.kind_needs")]
+    d2 = json.loads((ROOT / "docs" / "examples" / "630b-thai-san.json").read_text(encoding="utf-8"))
+    d2["procedure"] = "630c"                  # convalescence carries DuongSuc and DieuChinh only
+    assert errors(d2) == [("M01B-HSB", 1, None, "rule.parts_empty"),
+                          ("M01B-HSB", 1, "ThaiSan", "rule.part_not_allowed")]
 
 
-def test_01b_part_ii_needs_a_reason_and_days_fit_the_dates():
-    assert errors(sick(phan="II", nop_giay="1")) == [("M01B-HSB", 1, "ly_do_dieu_chinh", "field.required_if")]
-    assert errors(sick(tong_so_ngay="9")) == [("M01B-HSB", 1, "tong_so_ngay", "rule.days_exceed")]
-    assert errors(sick(den_ngay="01/03/2026")) == [("M01B-HSB", 1, "den_ngay", "rule.date_order")]
-    assert errors(sick(hinh_thuc_nhan="TK", so_tai_khoan="")) == [("M01B-HSB", 1, "so_tai_khoan", "field.required_if")]
+def test_01b_adjustments_name_the_case_and_why_and_days_fit_the_dates():
+    d = sick()
+    adjust = d["forms"]["M01B-HSB"][0]["DieuChinh"][0]
+    adjust.pop("ly_do_dieu_chinh")
+    adjust.pop("ten_dot_giai_quyet")
+    assert errors(d) == [("M01B-HSB", 1, "DieuChinh[1].ten_dot_giai_quyet", "field.required"),
+                         ("M01B-HSB", 1, "DieuChinh[1].ly_do_dieu_chinh", "field.required")]
+    d = sick()
+    d["forms"]["M01B-HSB"][0]["DieuChinh"][0]["loai"] = "DC_THAI_SAN"      # 630a adjusts sickness cases only
+    assert errors(d) == [("M01B-HSB", 1, "DieuChinh[1].loai", "rule.part_kind_not_allowed")]
+    assert errors(sick(tong_so_ngay="9")) == [("M01B-HSB", 1, "OmDau[1].tong_so_ngay", "rule.days_exceed")]
+    assert errors(sick(den_ngay="01/03/2026")) == [("M01B-HSB", 1, "OmDau[1].den_ngay", "rule.date_order")]
+    assert errors(sick(hinh_thuc_nhan="TK", so_tai_khoan="")) == [
+        ("M01B-HSB", 1, "OmDau[1].so_tai_khoan", "field.required_if")]
 
 
 def test_individual_payout_rules():
     d = json.loads((ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json").read_text(encoding="utf-8"))
-    d["forms"]["M14-HSB"][0].pop("SoTaiKhoan")
-    assert errors(d) == [("M14-HSB", 1, "SoTaiKhoan", "field.required_if")]
-    d["forms"]["M14-HSB"][0]["HinhThucNhan"] = "TM"
+    d["forms"]["14-HSB"][0].pop("SoTaiKhoan")
+    assert errors(d) == [("14-HSB", 1, "SoTaiKhoan", "field.required_if")]
+    d["forms"]["14-HSB"][0]["HinhThucNhan"] = "TM"
     assert errors(d) == []
     d["unit"]["phone"] = ""
     assert errors(d) == [("unit", None, "phone", "field.required")]      # the SMS needs a phone
@@ -90,7 +107,7 @@ def test_individual_payout_rules():
 
 def test_unconfirmed_entries_say_so():
     catalog = load_catalog()
-    assert catalog.procedure("CN-1LAN").unconfirmed and catalog.form("M14-HSB").unconfirmed
+    assert catalog.procedure("CN-1LAN").unconfirmed and catalog.form("14-HSB").unconfirmed
     assert not catalog.procedure("600").unconfirmed
 
 
@@ -105,16 +122,19 @@ def load(name: str) -> dict:
 ])
 def test_each_individual_procedure_requires_its_own_fields(name, field):
     d = load(name)
-    d["forms"]["DN-CN"][0].pop(field)
-    issues = [i for i in errors_of(validate(draft_from_dict(d))) if i.field == field]
-    assert [(i.form, i.row, i.code) for i in issues] == [("DN-CN", 1, "rule.required_when")]
-    assert d["procedure"] in issues[0].message_vi            # "bắt buộc đối với CN-..."
+    d["forms"]["14-HSB"][0].pop(field)
+    issues = [i for i in errors_of(validate(draft_from_dict(d, EXAMPLES_DIR))) if i.field == field]
+    assert [(i.form, i.row, i.code) for i in issues] == [("14-HSB", 1, "rule.request_needs")]
+    assert d["forms"]["14-HSB"][0]["NoiDungYeuCau"] in issues[0].message_vi   # "yêu cầu CHUYEN_NOI_HUONG ..."
+    d = load(name)
+    d["forms"]["14-HSB"][0]["NoiDungYeuCau"] = "QD52" if d["procedure"] != "CN-QD52" else "QD91"
+    assert ("14-HSB", 1, "NoiDungYeuCau", "rule.field_in") in errors(d)     # each procedure files its own request
 
 
 def test_moving_checks_the_commune_belongs_to_the_new_province():
     d = load("CN-DICHUYEN-di-chuyen.json")
-    d["forms"]["DN-CN"][0]["MaXaChuyenDen"] = "26743"        # a commune of Hồ Chí Minh City, not of Hà Nội
-    assert errors(d) == [("DN-CN", 1, "MaXaChuyenDen", "field.code_parent")]
+    d["forms"]["14-HSB"][0]["MaXaChuyenDen"] = "26743"       # a commune of Hồ Chí Minh City, not of Hà Nội
+    assert errors(d) == [("14-HSB", 1, "MaXaChuyenDen", "field.code_parent")]
 
 
 def test_survivors_exactly_one_receiver_and_relationship():
@@ -130,10 +150,11 @@ def test_an_agent_filing_for_a_person_is_named_in_the_envelope():
     from bhxh_desk.forms.xmlread import draft_from_envelope
 
     d = load("CN-TUTUAT-tu-tuat.json")
-    back = draft_from_envelope(build_unsigned(draft_from_dict(d)))
+    back = draft_from_envelope(build_unsigned(draft_from_dict(d, EXAMPLES_DIR)))
     assert back.agent is not None and back.agent.code == "DL0001" and back.agent.tax_code == "0105555555"
     d["agent"]["tax_code"] = "123"
-    assert errors(d) == [("agent", None, "tax_code", "field.tax_code")]
+    assert errors(d) == [("agent", None, "tax_code", "field.tax_code"),
+                         ("13-HSB", 1, "MaSoThueDuocUyQuyen", "rule.agent_tax_code")]
 
 
 def test_601_back_payment_is_for_past_months_with_papers():

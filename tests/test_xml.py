@@ -121,8 +121,12 @@ def test_committed_xsds_match_the_catalog():
     assert resource("schemas", "forms.json").read_bytes() == form_index(load_catalog()), (
         "forms.json is stale: run 'bhxh-desk schemas write'")
     layouts = form_layouts()
-    assert {c: (lay.root, lay.row_element, lay.signature_element) for c, lay in layouts.items()} == {
-        f.code: (f.root, f.row_element, f.signature_element) for f in load_catalog().forms.values()}
+    today = {f.code: (f.root, f.row_element, f.signature_element) for f in load_catalog().forms.values()}
+    assert {c: (lay.root, lay.row_element, lay.signature_element) for c, lay in layouts.items() if c in today} == today
+    # Forms release 0.1.0 had and today's catalog does not (DN-CN and M14-HSB are now 14-HSB) keep the layout that
+    # release listed (schemas/previous/forms@0.1.0.json), so a file it built is still signed where it was built.
+    assert {c: (lay.root, lay.row_element) for c, lay in layouts.items() if c not in today} == {
+        "DN-CN": ("DN-CN", "DonDeNghi"), "M14-HSB": ("M14-HSB", "DonDeNghi")}
 
 
 def _form_tree(example, code):
