@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from cryptography import x509
 
 from bhxh_desk.app.gateway.client import GatewayClient
-from bhxh_desk.app.gateway.errors import GatewayError, Refused, Unreachable
+from bhxh_desk.app.gateway.errors import GatewayError, Reason, Refused, Unreachable
 from bhxh_desk.app.store.outbox import Outbox, Submission
 from bhxh_desk.app.workflow import State
 from bhxh_desk.forms.errors import BhxhError
@@ -45,8 +45,7 @@ class Filing:
         except Refused as exc:
             if exc.http_status in (401, 403):
                 raise
-            reasons = [asdict(r) for r in exc.reasons] or [{"code": exc.code, "message_vi": exc.message("vi"),
-                                                            "message_en": exc.message("en"), "where": ""}]
+            reasons = list(exc.reasons) or [Reason(exc.code, exc.message("vi"), exc.message("en"))]
             return self.outbox.refused(sub.id, reasons, exc.message("en"))
         except Unreachable as exc:
             self.outbox.failed_attempt(sub.id, exc.message("en"))

@@ -2,8 +2,8 @@
 
 This module imports almost nothing, so that for ``sign`` and ``tokens`` the token helper can start before
 anything else does (its interpreter and PyKCS11 take about 30 ms to load, which then overlap this
-process's own start-up). The command adopts that process (``early_token_helper``); if it stops before,
-the helper reads end-of-file and exits.
+process's own start-up). The command adopts that process (``signing.token.spawn.early_helper``); if it
+stops before, the helper reads end-of-file and exits.
 """
 
 from __future__ import annotations
@@ -12,19 +12,12 @@ import os
 import sys
 import threading
 
-_EARLY_HELPER: list = []        # the token helper process started for sign or tokens, before parsing
-
 
 def _start_token_helper_early(argv: list[str]) -> None:
     if argv[:1] in (["sign"], ["tokens"]) and not {"--otp", "-h", "--help"} & set(argv):
-        from bhxh_desk.signing.token.spawn import start_helper_process
+        from bhxh_desk.signing.token.spawn import start_early
 
-        _EARLY_HELPER.append(start_helper_process())
-
-
-def early_token_helper():
-    """The helper process started for this command, once; None when there is none."""
-    return _EARLY_HELPER.pop() if _EARLY_HELPER else None
+        start_early()
 
 
 def run() -> None:

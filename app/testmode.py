@@ -110,3 +110,40 @@ class EmbeddedSandbox:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc = None
+
+
+class TestMode:
+    """Everything the window needs to know about test mode, in one object it is given (it has no test-mode
+    branches of its own): the sandbox gateway and how to sign in to it, the demo token and its PIN, and the
+    sandbox's SMS outbox, which stands in for the person's phone."""
+
+    def __init__(self, url: str, demo: Demo, paths: Paths) -> None:
+        self.url, self.demo = url, demo
+        self.data = folder(paths) / "sandbox"
+
+    def access(self):
+        from bhxh_desk.app.actions.gateway import GatewayAccess
+
+        return GatewayAccess(self.url, self.demo.ca, password_for=lambda account: self.demo.password)
+
+    @property
+    def module(self) -> str:
+        return self.demo.module
+
+    @property
+    def pin(self) -> str:
+        return self.demo.pin
+
+    def trust_files(self) -> list[str]:
+        """The sandbox's CA, trusted for signatures beside the bundled MIC root (the demo token's chain)."""
+        return [str(self.demo.ca)]
+
+    def sms(self, to: str) -> list[str]:
+        """What the sandbox 'sent' to this person, oldest first."""
+        from bhxh_desk.app.gateway.sandbox.db import SandboxDB
+
+        db = SandboxDB(self.data / "sandbox.sqlite3")
+        try:
+            return [text for _, text in db.sms(to)]
+        finally:
+            db.close()

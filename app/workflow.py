@@ -41,7 +41,53 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.REJECTED: frozenset({State.DRAFT}),
 }
 
-EDITABLE = frozenset({State.DRAFT, State.VALID, State.SIGNED, State.REJECTED})
+LABELS_EN = {state: state.value for state in State}
+
+
+class Action(StrEnum):
+    """What a user can do to a dossier; which states allow it is decided here, once, for both faces."""
+
+    EDIT = "edit"
+    SIGN = "sign"
+    CONFIRM_OTP = "otp"
+    SUBMIT = "submit"
+    DELETE = "delete"
+
+
+ALLOWED: dict[Action, frozenset[State]] = {
+    # Editing a signed dossier drops its signature (the window asks first); a result is final: a correction
+    # is filed as a new dossier copied from it.
+    Action.EDIT: frozenset({State.DRAFT, State.VALID, State.SIGNED, State.REJECTED}),
+    # Valid gates signing: a dossier with errors is never signed, from either face.
+    Action.SIGN: frozenset({State.VALID}),
+    Action.CONFIRM_OTP: frozenset({State.VALID}),
+    Action.SUBMIT: frozenset({State.SIGNED, State.QUEUED}),
+    # What was sent to the gateway stays: its receipt and result are the unit's record.
+    Action.DELETE: frozenset({State.DRAFT, State.VALID, State.SIGNED}),
+}
+
+EDITABLE = ALLOWED[Action.EDIT]
+
+
+def allowed(state: State, action: Action) -> bool:
+    return state in ALLOWED[action]
+
+
+def require(state: State, action: Action) -> None:
+    """Raise the translated refusal when ``action`` is not allowed in ``state``."""
+    if not allowed(state, action):
+        from bhxh_desk.forms.errors import BhxhError
+
+        raise BhxhError(f"workflow.cannot_{action.value}", state_vi=LABELS_VI[state], state_en=LABELS_EN[state])
+
+
+def after_check(state: State, errors: int) -> State | None:
+    """Where a validation moves a dossier: Draft ⇄ Valid by its errors; any other state stays."""
+    if state is State.DRAFT and errors == 0:
+        return State.VALID
+    if state is State.VALID and errors:
+        return State.DRAFT
+    return None
 
 
 def can_move(src: State, dst: State) -> bool:

@@ -121,6 +121,7 @@ def _form(path: Path) -> Form:
             signature_element=d.get("signature_element", "Cky"),
             register=bool(d.get("register", False)),
             contributions=dict(d.get("contributions", {})),
+            register_rules=dict(d.get("register_rules", {})),
             decision_unconfirmed=d.get("decision_unconfirmed", ""),
         )
     except (KeyError, TypeError) as exc:

@@ -60,6 +60,7 @@ class EnvelopeText(NamedTuple):
     files: tuple[Carried, ...]
     unit_code: str          # ThongTinDonVi/MaSoBHXH
     unit_tax_code: str      # ThongTinDonVi/MaSoThue
+    agent_tax_code: str = ""    # ThongTinDaiLy/MaSoThue: an agent filing on the unit's or person's behalf
 
     def payload(self, i: int) -> memoryview:
         start, end = self.files[i].payload
@@ -131,7 +132,15 @@ def read_canonical(data: bytes) -> EnvelopeText | None:
         return None
     unit_code, _ = _text(data, "MaSoBHXH", unit, unit_end)
     tax_code, _ = _text(data, "MaSoThue", unit, unit_end)
-    return EnvelopeText(data=data, files=tuple(files), unit_code=unit_code, unit_tax_code=tax_code)
+    agent_tax_code = ""
+    agent = data.find(b"<ThongTinDaiLy>")
+    if agent >= 0:
+        agent_end = data.find(b"</ThongTinDaiLy>", agent)
+        if agent_end < 0:
+            return None
+        agent_tax_code, _ = _text(data, "MaSoThue", agent, agent_end)
+    return EnvelopeText(data=data, files=tuple(files), unit_code=unit_code, unit_tax_code=tax_code,
+                        agent_tax_code=agent_tax_code)
 
 
 def edits(envelope: EnvelopeText, payloads: dict[int, tuple[int, bytes]]) -> tuple[tuple[int, int, bytes], ...]:

@@ -110,6 +110,8 @@ class Form:
     register: bool = False         # its rows are people the unit employs: the employee register keeps them
     # which fields carry the salary, zone, months and code, for forms.contributions ([contributions])
     contributions: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
+    # what the employee register fills and checks ([register_rules]; app/store/register.py)
+    register_rules: dict[str, object] = field(default_factory=dict, hash=False, compare=False)
     decision_unconfirmed: str = ""  # a later decision public sources cite but no official text confirms
 
     def name(self, lang: str) -> str:

@@ -92,6 +92,12 @@ class PreparedEnvelope(NamedTuple):
     def unit_tax_code(self) -> str:
         return self.text.unit_tax_code
 
+    @property
+    def signer_tax_code(self) -> str:
+        """The tax code the signing certificate must carry: the agent's when an agent files (its own
+        certificate signs, and the envelope names it), else the unit's."""
+        return self.text.agent_tax_code or self.text.unit_tax_code
+
     def sign(self, signer: Signer, *, signing_time: datetime | None = None) -> bytes:
         """The signed BHXHDienTu.xml; ``signer`` is called exactly len(forms) + 1 times."""
         return self.sign_in_parts(signer, signing_time=signing_time).data

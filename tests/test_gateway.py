@@ -128,7 +128,7 @@ def test_rejection_203_with_reasons(gateway, signer):
         time.sleep(0.6)
         sub = filing.settle(sub)
     assert sub.state is State.REJECTED and sub.status == 203 and sub.result_verified
-    assert "9900000001" in sub.reasons[0]["message_vi"]
+    assert "9900000001" in sub.reasons[0].message_vi
 
 
 # ---------------------------------------------------------------- refusals, each with its reason
@@ -210,9 +210,13 @@ def person_setup(running, tmp_path):
 
 
 def read_code(running) -> tuple[str, str]:
-    with GatewayClient(running.url) as c:
-        c.login(PERSON, sbx.PASSWORD)
-        text = c.sandbox_sms(PERSON)[-1]
+    from bhxh_desk.app.gateway.sandbox.db import SandboxDB
+
+    db = SandboxDB(running.data / "sandbox.sqlite3")          # the sandbox's SMS outbox: the person's phone
+    try:
+        text = db.sms(PERSON)[-1][1]
+    finally:
+        db.close()
     code = text.split("cua ban la ")[1].split(",")[0]
     request_id = text.split("ma yeu cau ")[1].split(",")[0]
     assert running.sms_outbox.read_text(encoding="utf-8").count(code) == 1
@@ -308,7 +312,7 @@ def test_offline_submission_queues_and_goes_out_later(tmp_path, trust_files, sig
             outbox = Outbox(store)
             (sub,) = outbox.all()
             assert sub.state is State.QUEUED
-            with store._tx() as c:           # the same outbox entry, now pointed at the gateway that is up
+            with store.transaction() as c:   # the same outbox entry, now pointed at the gateway that is up
                 c.execute("UPDATE submissions SET gateway = ? WHERE id = ?", (running.url, sub.id))
         r = cli("sync", *gateway_args(running, "--json"))
         assert r.returncode == 0, r.stderr

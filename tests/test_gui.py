@@ -50,7 +50,7 @@ def desktop(qtbot, tmp_path, monkeypatch):
     app = Application(["bhxh-desk"])
     window = app.build()
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.demo is not None, timeout=90_000)
+    qtbot.waitUntil(lambda: window.test is not None, timeout=90_000)
     yield app, window
     app.window.runner.wait(30_000)
     app.close()
@@ -79,10 +79,10 @@ def type_into(qtbot, view, index, text: str) -> None:
 def test_first_start_is_test_mode_in_vietnamese(desktop):
     _, window = desktop
     assert window.test_mode and window.banner.isVisible()
-    assert "CHẾ ĐỘ THỬ NGHIỆM" in window.banner.text() and window.demo.pin in window.banner.text()
+    assert "CHẾ ĐỘ THỬ NGHIỆM" in window.banner.text() and window.test.pin in window.banner.text()
     assert window.findChild(QToolBar, "toolbar") is not None
     assert window.findChild(QAction, "new-dossier").text() == "Hồ sơ mới"
-    assert window.gateway_url.startswith("http://127.0.0.1:")
+    assert window.access().url.startswith("http://127.0.0.1:")
 
 
 def test_unit_dialog_names_the_field_and_reason(desktop, qtbot):
@@ -110,7 +110,7 @@ def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
 
     _, window = desktop
     units = [window.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.units.count())]
-    window.units.setCurrentRow(units.index(window.demo.unit))
+    window.units.setCurrentRow(units.index(window.test.demo.unit))
     monkeypatch.setattr(NewDossierDialog, "exec", lambda self: True)     # the dialog's defaults: 600, this month
     window.new_dossier()
     editor = window.current_editor()
@@ -135,7 +135,7 @@ def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
     dialog = window.sign_selected()
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.cert_box.count() == 1, timeout=30_000)
-    qtbot.keyClicks(dialog.pin, window.demo.pin)
+    qtbot.keyClicks(dialog.pin, window.test.pin)
     qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.store.draft_info(editor.draft_id).state is State.SIGNED, timeout=60_000)
 
@@ -233,7 +233,7 @@ def test_event_loop_keeps_running_while_fifty_dossiers_are_signed_and_filed(desk
     dialog = window.sign_selected()
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.cert_box.count() == 1, timeout=30_000)
-    dialog.pin.setText(window.demo.pin)
+    dialog.pin.setText(window.test.pin)
     started = time.perf_counter()
     dialog.sign_button.click()
     qtbot.waitUntil(lambda: all(window.store.draft_info(i).state is State.SIGNED for i in ids), timeout=120_000)
@@ -371,7 +371,7 @@ def test_print_from_the_window(offline, tmp_path):
 
 
 def test_typing_a_known_bhxh_number_fills_the_row(offline):
-    from bhxh_desk.app import register
+    from bhxh_desk.app.store import register
     from bhxh_desk.forms.draft import draft_from_dict
     from tests.conftest import example_dict
 

@@ -310,8 +310,7 @@ def _self_signed(signed: bytes):
 
 
 def test_the_register_finds_a_person_by_either_number(tmp_path):
-    from bhxh_desk.app import register
-    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store import Store, register
 
     d = d02(Masobhxh=None, Cmnd="079088001122")
     with Store(tmp_path / "s.sqlite3") as store:

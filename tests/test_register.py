@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bhxh_desk.app import register
-from bhxh_desk.app.store import Store
+from bhxh_desk.app.store import Store, register
 from bhxh_desk.forms.catalog import load_catalog
 from bhxh_desk.forms.draft import draft_from_dict
 from tests.conftest import example_dict

@@ -73,7 +73,7 @@ def test_output_names_stay_in_the_folder(tmp_path, hostile):
 
 
 def test_signing_many_drafts_keeps_outputs_in_the_folder(tmp_path):
-    from bhxh_desk.app.cli import _output_paths
+    from bhxh_desk.app.cli.signing import _output_paths
 
     outs = _output_paths(["../../etc/evil.json", "/tmp/../x/evil.json", "ok.json"], str(tmp_path / "out"))
     assert all(p.resolve().parent == (tmp_path / "out").resolve() for p in outs)
@@ -115,6 +115,7 @@ def test_redacting_filter_masks_what_slips_through(tmp_path):
 def test_wrapped_result_document_is_refused(tmp_path, pki):
     """A result whose signed content was moved aside and replaced by a forged copy, or duplicated."""
     from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.gateway.protocol import Receipt
     from bhxh_desk.app.store import Store
     from bhxh_desk.app.store.outbox import Outbox
     from bhxh_desk.forms.canonical import XML_DECLARATION
@@ -128,7 +129,8 @@ def test_wrapped_result_document_is_refused(tmp_path, pki):
     with Store(tmp_path / "s.sqlite3") as store:
         outbox = Outbox(store)
         sub = outbox.queue(b"<signed/>", gateway="http://127.0.0.1:9", account="TA1234A", unit="TA1234A")
-        sub = outbox._set(sub.id, "receipt", so_ho_so="00001/2026/07906")
+        sub = outbox.received(sub.id, Receipt("00001/2026/07906", "2026-03-20T09:00:00+07:00", 200, sub.digest,
+                                              sub.idempotency_key))
         doc = sign_file(XML_DECLARATION + body.format(d=sub.digest).encode(), "Cky",
                         KeySigner(gateway.key, gateway.cert))
         assert Filing(outbox, client=None, gateway_trust=[pki.root.cert]).verify_result(sub, doc) is False

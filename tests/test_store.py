@@ -104,7 +104,7 @@ def test_unreadable_file_is_a_store_error(tmp_path):
 
 
 def test_wal_mode(store):
-    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.read("PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_survives_kill_9(tmp_path):
@@ -132,7 +132,7 @@ def test_survives_kill_9(tmp_path):
                 last[int(parts[0])] = (int(parts[1]), parts[2])
     assert kills == 100
     with Store(db) as store:
-        assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.read("PRAGMA integrity_check")[0][0] == "ok"
         for draft_id, (revision, expected) in last.items():
             info = store.draft_info(draft_id)
             # The child may have committed one more edit after its last report before the kill.

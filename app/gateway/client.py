@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -25,9 +25,35 @@ log = logging.getLogger("bhxh-desk.gateway")
 TRANSIENT = {429, 500, 502, 503, 504}
 
 
+class Transport(Protocol):
+    """How requests reach the gateway: ``RequestsTransport`` over HTTP, or a recording replayed in tests of
+    the client's parsing (tests/gateway_replay.py). It answers with ``requests.Response`` objects and raises
+    requests' own exceptions, which the client maps to the exception tree."""
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response: ...
+
+    def close(self) -> None: ...
+
+
+class RequestsTransport:
+    """HTTP through one requests session that picks nothing up from the environment (no proxies, no CA
+    bundle behind our back: the client passes ``verify`` on every request)."""
+
+    def __init__(self) -> None:
+        self._http = requests.Session()
+        self._http.trust_env = False
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        return self._http.request(method, url, **kwargs)
+
+    def close(self) -> None:
+        self._http.close()
+
+
 class GatewayClient:
     def __init__(self, base_url: str, *, ca_bundle: str | Path | None = None, timeout: float = 30.0,
-                 retries: int = 4, backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep) -> None:
+                 retries: int = 4, backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
+                 transport: Transport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         # True means the system trust store; never False.
         self.verify: str | bool = str(ca_bundle) if ca_bundle else True
@@ -35,8 +61,7 @@ class GatewayClient:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
-        self._http = requests.Session()
-        self._http.trust_env = False          # no proxies or CA bundles picked up behind our back
+        self._http: Transport = transport or RequestsTransport()
         self.session: Session | None = None
         self.unit: str | None = None
 
@@ -133,10 +158,6 @@ class GatewayClient:
     def request_otp(self, ma_so_bhxh: str, digest: str) -> OtpChallenge:
         r = self._request("POST", "/v1/otp", safe=False, json={"ma_so_bhxh": ma_so_bhxh, "digest": digest})
         return OtpChallenge.from_json(_json(r))
-
-    def sandbox_sms(self, to: str) -> list[str]:
-        return [m["text"] for m in _json(self._request("GET", "/v1/sandbox/sms", safe=True,
-                                                        params={"to": to}))["messages"]]
 
 
 def _short(exc: Exception) -> str:

@@ -8,20 +8,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bhxh_desk.app.gateway.protocol import Reason
 from bhxh_desk.forms.errors import BhxhError
 
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: str
-    message_vi: str
-    message_en: str
-    where: str = ""
-
-    def message(self, lang: str = "vi") -> str:
-        return self.message_en if lang == "en" else self.message_vi
+__all__ = ["GatewayError", "Reason", "Refused", "Unreachable"]
 
 
 class GatewayError(BhxhError):

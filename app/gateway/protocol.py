@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 PROTOCOL = "bhxh-gw/1"
@@ -29,17 +29,40 @@ class Receipt:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why the gateway refused a dossier, or a part of it: a code, its message in both languages, and where
+    (an element path) when the gateway says."""
+
+    code: str
+    message_vi: str
+    message_en: str
+    where: str = ""
+
+    def message(self, lang: str = "vi") -> str:
+        return self.message_en if lang == "en" else self.message_vi
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Reason:
+        return cls(code=str(d.get("code", "")), message_vi=str(d.get("message_vi", "")),
+                   message_en=str(d.get("message_en", "")), where=str(d.get("where", "")))
+
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class DossierStatus:
     so_ho_so: str
     status: int
     updated_at: str
     result_available: bool
-    reasons: list[dict[str, str]] = field(default_factory=list)
+    reasons: tuple[Reason, ...] = ()
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DossierStatus:
         return cls(so_ho_so=str(d["so_ho_so"]), status=int(d["status"]), updated_at=str(d["updated_at"]),
-                   result_available=bool(d["result_available"]), reasons=list(d.get("reasons", [])))
+                   result_available=bool(d["result_available"]),
+                   reasons=tuple(Reason.from_json(r) for r in d.get("reasons", []) if isinstance(r, dict)))
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "status_text_vi": STATUS_TEXT_VI.get(self.status, "")}

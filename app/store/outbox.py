@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bhxh_desk.app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Receipt
+from bhxh_desk.app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Reason, Receipt
 from bhxh_desk.app.store.store import Store, _now
-from bhxh_desk.app.workflow import State, can_move
+from bhxh_desk.app.workflow import State
 from bhxh_desk.forms.errors import StoreError
 
 _FIELDS = ("id, draft_id, gateway, account, unit, digest, idempotency_key, state, so_ho_so, received_at, status, "
@@ -36,7 +37,7 @@ class Submission:
     so_ho_so: str | None
     received_at: str | None
     status: int | None
-    reasons: list[dict[str, str]]
+    reasons: tuple[Reason, ...]
     result_verified: bool
     attempts: int
     last_error: str
@@ -45,8 +46,13 @@ class Submission:
 
 
 def _row(r: tuple) -> Submission:
-    return Submission(r[0], r[1], r[2], r[3], r[4], r[5], r[6], State(r[7]), r[8], r[9], r[10], json.loads(r[11]),
+    reasons = tuple(Reason.from_json(d) for d in json.loads(r[11]) if isinstance(d, dict))
+    return Submission(r[0], r[1], r[2], r[3], r[4], r[5], r[6], State(r[7]), r[8], r[9], r[10], reasons,
                       bool(r[12]), r[13], r[14], r[15], r[16])
+
+
+def _reasons_json(reasons) -> str:
+    return json.dumps([r.to_json() for r in reasons], ensure_ascii=False)
 
 
 class Outbox:
@@ -57,37 +63,41 @@ class Outbox:
         """Queue a signed file once: the same file for the same gateway is the same submission."""
         digest = hashlib.sha256(file).hexdigest()
         now = _now()
-        with self.store._tx() as c:
-            if draft_id is not None:
-                self._mirror(c, draft_id, State.QUEUED, now)
+        with self.store.transaction() as c:
             c.execute("""INSERT OR IGNORE INTO submissions (draft_id, gateway, account, unit, file, digest,
                          idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                       (draft_id, gateway, account, unit, file, digest, str(uuid.uuid4()), State.QUEUED, now, now))
             row = c.execute(f"SELECT {_FIELDS} FROM submissions WHERE gateway = ? AND digest = ?",
                             (gateway, digest)).fetchone()
-            self.store._audit(c, "queue", draft_id, f"{unit} {digest[:12]} → {gateway}")
+            if draft_id is not None:
+                # From here the dossier's state is its submission's (app.store.store: one state machine).
+                c.execute("UPDATE drafts SET submission_id = ?, state = ?, updated_at = ? WHERE id = ?",
+                          (row[0], State.SIGNED, now, draft_id))
+                c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
+                          (draft_id, State(row[7]), now, f"submission {row[0]}"))
+            self.store.log(c, "queue", draft_id, f"{unit} {digest[:12]} → {gateway}")
         return _row(row)
 
     def get(self, submission_id: int) -> Submission:
-        row = self.store._conn.execute(f"SELECT {_FIELDS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        row = self._one(f"SELECT {_FIELDS} FROM submissions WHERE id = ?", (submission_id,))
         if row is None:
             raise StoreError("store.not_found", what="submission", key=str(submission_id))
         return _row(row)
 
     def find(self, so_ho_so: str) -> Submission:
-        row = self.store._conn.execute(f"SELECT {_FIELDS} FROM submissions WHERE so_ho_so = ?", (so_ho_so,)).fetchone()
+        row = self._one(f"SELECT {_FIELDS} FROM submissions WHERE so_ho_so = ?", (so_ho_so,))
         if row is None:
             raise StoreError("store.not_found", what="dossier", key=so_ho_so)
         return _row(row)
 
     def file(self, submission_id: int) -> bytes:
-        row = self.store._conn.execute("SELECT file FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        row = self._one("SELECT file FROM submissions WHERE id = ?", (submission_id,))
         if row is None:
             raise StoreError("store.not_found", what="submission", key=str(submission_id))
         return row[0]
 
     def result(self, submission_id: int) -> bytes | None:
-        row = self.store._conn.execute("SELECT result FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+        row = self._one("SELECT result FROM submissions WHERE id = ?", (submission_id,))
         return row[0] if row else None
 
     def all(self, states: tuple[State, ...] = ()) -> list[Submission]:
@@ -96,30 +106,25 @@ class Outbox:
         if states:
             sql += f" WHERE state IN ({', '.join('?' * len(states))})"
             args = [str(s) for s in states]
-        return [_row(r) for r in self.store._conn.execute(sql + " ORDER BY id", args)]
+        return [_row(r) for r in self.store.read(sql + " ORDER BY id", args)]
+
+    def _one(self, sql: str, args: tuple) -> tuple | None:
+        rows = self.store.read(sql, args)
+        return rows[0] if rows else None
 
     def _set(self, submission_id: int, action: str, **columns: object) -> Submission:
         columns["updated_at"] = _now()
         assignments = ", ".join(f"{k} = ?" for k in columns)
-        with self.store._tx() as c:
+        with self.store.transaction() as c:
             c.execute(f"UPDATE submissions SET {assignments} WHERE id = ?", (*columns.values(), submission_id))
             row = c.execute(f"SELECT {_FIELDS} FROM submissions WHERE id = ?", (submission_id,)).fetchone()
             state = columns.get("state")
             if state:
-                self.store._audit(c, action, row[1], f"submission {submission_id}: {state}")
-                if row[1] is not None:
-                    self._mirror(c, row[1], State(state), columns["updated_at"])
+                self.store.log(c, action, row[1], f"submission {submission_id}: {state}")
+                if row[1] is not None:      # the dossier's history shows its filing's moves too
+                    c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'gateway')",
+                              (row[1], State(state), columns["updated_at"]))
         return _row(row)
-
-    @staticmethod
-    def _mirror(c, draft_id: int, state: State, at: object) -> None:
-        """A dossier filed from the store follows its submission through the workflow's own moves."""
-        current = c.execute("SELECT state FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-        if current is None or State(current[0]) is state or not can_move(State(current[0]), state):
-            return
-        c.execute("UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?", (state, at, draft_id))
-        c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'gateway')",
-                  (draft_id, state, at))
 
     def attempt(self, submission_id: int) -> Submission:
         """Recorded *before* the upload: from here on the gateway may have the file."""
@@ -133,14 +138,14 @@ class Outbox:
         return self._set(submission_id, "receipt", state=State.RECEIVED, so_ho_so=receipt.so_ho_so,
                          received_at=receipt.received_at, status=receipt.status, last_error="")
 
-    def refused(self, submission_id: int, reasons: list[dict[str, str]], message: str) -> Submission:
-        return self._set(submission_id, "refused", state=State.REJECTED,
-                         reasons=json.dumps(reasons, ensure_ascii=False), last_error=message[:500])
+    def refused(self, submission_id: int, reasons: Sequence[Reason], message: str) -> Submission:
+        return self._set(submission_id, "refused", state=State.REJECTED, reasons=_reasons_json(reasons),
+                         last_error=message[:500])
 
     def progressed(self, submission_id: int, status: DossierStatus) -> Submission:
         state = {PROCESSING: State.PROCESSING, RESULT: State.RESULT, REJECTED: State.REJECTED}.get(status.status)
         columns: dict[str, object] = {"status": status.status,
-                                      "reasons": json.dumps(status.reasons, ensure_ascii=False)}
+                                      "reasons": _reasons_json(status.reasons)}
         if state and state not in (State.RESULT, State.REJECTED):
             columns["state"] = state
         return self._set(submission_id, "status", **columns)
@@ -148,17 +153,4 @@ class Outbox:
     def settled(self, submission_id: int, status: DossierStatus, result: bytes, verified: bool) -> Submission:
         state = State.RESULT if status.status == RESULT else State.REJECTED
         return self._set(submission_id, "result", state=state, status=status.status, result=result,
-                         result_verified=int(verified), reasons=json.dumps(status.reasons, ensure_ascii=False))
-
-    # ---------------------------------------------------------------- OTP requests
-
-    def remember_otp_request(self, ma_so_bhxh: str, digest: str, request_id: str, made_on: str) -> None:
-        with self.store._tx() as c:
-            c.execute("INSERT INTO otp_requests (ma_so_bhxh, digest, request_id, made_on, created_at) "
-                      "VALUES (?, ?, ?, ?, ?)", (ma_so_bhxh, digest, request_id, made_on, _now()))
-
-    def otp_requests(self, ma_so_bhxh: str) -> list[tuple[str, str, str]]:
-        """(digest, request_id, made_on), newest first."""
-        return self.store._conn.execute(
-            "SELECT digest, request_id, made_on FROM otp_requests WHERE ma_so_bhxh = ? ORDER BY id DESC",
-            (ma_so_bhxh,)).fetchall()
+                         result_verified=int(verified), reasons=_reasons_json(status.reasons))

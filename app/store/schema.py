@@ -138,6 +138,20 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # One state machine per dossier: once queued, a dossier's state is its submission's; the drafts row
+        # links to it instead of copying each move. A dossier already filed by an earlier version (its copied
+        # state is one of the outbox's) links to its newest submission, whose key and state stay as they are.
+        "ALTER TABLE drafts ADD COLUMN submission_id INTEGER REFERENCES submissions(id)",
+        """UPDATE drafts SET submission_id = (SELECT max(s.id) FROM submissions s WHERE s.draft_id = drafts.id)
+           WHERE state IN ('Queued', 'Submitted', 'Received', 'Processing', 'Result', 'Rejected')""",
+        "UPDATE drafts SET state = 'Signed' WHERE submission_id IS NOT NULL",
+        # What an attachment is (forms/attachments.py: a code of loai_giay_to), which rules check.
+        "ALTER TABLE draft_attachments ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

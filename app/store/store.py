@@ -21,7 +21,7 @@ from typing import Any
 from bhxh_desk.app.paths import default_paths
 from bhxh_desk.app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
 from bhxh_desk.app.store.schema import connect
-from bhxh_desk.app.workflow import EDITABLE, State, after_edit, can_move
+from bhxh_desk.app.workflow import EDITABLE, Action, State, after_edit, can_move, require
 from bhxh_desk.forms.attachments import Attachment
 from bhxh_desk.forms.draft import Draft, Row, Unit
 from bhxh_desk.forms.errors import StoreError
@@ -34,6 +34,17 @@ def _now() -> str:
 
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# A dossier has one state machine (app.workflow). Until it is filed, its state is the drafts row's; from
+# the moment it is queued, it is the state of its submission in the outbox, the row the gateway's answers
+# move. The drafts row only links to that submission, so the two can never disagree.
+_STATE = ("COALESCE((SELECT s.state FROM submissions s WHERE s.id = d.submission_id), d.state)")
+
+
+_INFO = f"""SELECT d.id, u.code, d.procedure, d.period, {_STATE}, d.revision, d.created_at, d.updated_at,
+                  (SELECT count(*) FROM draft_rows r WHERE r.draft_id = d.id)
+           FROM drafts d JOIN units u ON u.id = d.unit_id"""
 
 
 class Store:
@@ -53,7 +64,10 @@ class Store:
         self.close()
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE), committed when the block ends and rolled back if it
+        raises; the modules of ``app.store`` (outbox, register, OTP requests) write through it, so every
+        statement on this file is this package's own."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -66,10 +80,17 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError("store.failed", path=str(self.path), reason=str(exc)) from None
 
+    def read(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+        """The rows of one query, on this store's connection: for the modules of ``app.store``."""
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError("store.failed", path=str(self.path), reason=str(exc)) from None
+
     # ------------------------------------------------------------ units
 
     def upsert_unit(self, unit: Unit) -> UnitRecord:
-        with self._tx() as c:
+        with self.transaction() as c:
             c.execute(
                 """INSERT INTO units (code, name, tax_code, agency_code, signer, phone, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -102,7 +123,7 @@ class Store:
     def create_draft(self, draft: Draft, *, action: str = "create") -> int:
         """Store a new draft (and its unit, if new) in state Draft; returns its id."""
         now = _now()
-        with self._tx() as c:
+        with self.transaction() as c:
             c.execute(
                 """INSERT INTO units (code, name, tax_code, agency_code, signer, phone, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO NOTHING""",
@@ -119,7 +140,7 @@ class Store:
             self._write_forms(c, draft_id, draft.forms, draft.attachments)
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
                       (draft_id, State.DRAFT, now, action))
-            self._audit(c, action, draft_id, f"{draft.procedure} {draft.period} {draft.unit.code}")
+            self.log(c, action, draft_id, f"{draft.procedure} {draft.period} {draft.unit.code}")
         return draft_id
 
     @staticmethod
@@ -131,17 +152,19 @@ class Store:
         )
         c.execute("DELETE FROM draft_attachments WHERE draft_id = ?", (draft_id,))
         c.executemany(
-            "INSERT INTO draft_attachments (draft_id, seq, name, description, content) VALUES (?, ?, ?, ?, ?)",
-            ((draft_id, i, a.name, a.description, a.content) for i, a in enumerate(attachments or [])))
+            "INSERT INTO draft_attachments (draft_id, seq, name, description, content, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            ((draft_id, i, a.name, a.description, a.content, a.kind) for i, a in enumerate(attachments or [])))
 
     def _info_row(self, c: sqlite3.Connection, draft_id: int) -> tuple:
-        row = c.execute("SELECT state, revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        """(state, revision, filed): the dossier's one state (its submission's, once filed) and revision."""
+        row = c.execute(f"SELECT {_STATE}, d.revision, d.submission_id FROM drafts d WHERE d.id = ?",
+                        (draft_id,)).fetchone()
         if row is None:
             raise StoreError("store.not_found", what="draft", key=str(draft_id))
         return row
 
     def _begin_edit(self, c: sqlite3.Connection, draft_id: int, expected_revision: int | None) -> None:
-        state, revision = self._info_row(c, draft_id)
+        state, revision, _filed = self._info_row(c, draft_id)
         state = State(state)
         if expected_revision is not None and revision != expected_revision:
             raise StoreError("store.conflict", key=str(draft_id), found=revision, expected=expected_revision)
@@ -150,15 +173,17 @@ class Store:
         new_state = after_edit(state)
         now = _now()
         # A signature covers exact bytes: an edit makes the signed file worthless.
+        # Correcting a refused dossier leaves its refused submission behind, as history: the correction is
+        # a new filing, with a new key.
         c.execute("UPDATE drafts SET revision = revision + 1, updated_at = ?, state = ?, signed_file = NULL, "
-                  "signed_at = NULL WHERE id = ?", (now, new_state, draft_id))
+                  "signed_at = NULL, submission_id = NULL WHERE id = ?", (now, new_state, draft_id))
         if new_state != state:
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, 'edit')",
                       (draft_id, new_state, now))
 
     def save_draft(self, draft_id: int, draft: Draft, *, expected_revision: int | None = None) -> int:
         """Replace the whole content of a draft; returns the new revision."""
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, expected_revision)
             c.execute("UPDATE drafts SET procedure = ?, period = ?, unit_json = ? WHERE id = ?",
                       (draft.procedure, draft.period, _dump(asdict(draft.unit)), draft_id))
@@ -169,7 +194,7 @@ class Store:
     def set_row(self, draft_id: int, form: str, index: int, row: Row, *,
                 expected_revision: int | None = None) -> int:
         """Write one row (0-based ``index``; ``index == len`` appends); returns the new revision."""
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, expected_revision)
             count = c.execute("SELECT count(*) FROM draft_rows WHERE draft_id = ? AND form = ?",
                               (draft_id, form)).fetchone()[0]
@@ -182,7 +207,7 @@ class Store:
     def insert_row(self, draft_id: int, form: str, index: int, row: Row, *,
                    expected_revision: int | None = None) -> int:
         """Insert before 0-based ``index`` (``index == len`` appends); returns the new revision."""
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, expected_revision)
             # Two steps so that the primary key never collides while rows move down.
             c.execute("UPDATE draft_rows SET seq = -seq - 1 WHERE draft_id = ? AND form = ? AND seq >= ?",
@@ -194,7 +219,7 @@ class Store:
 
     def append_rows(self, draft_id: int, form: str, rows: list[Row]) -> int:
         """Append many rows in one transaction (an Excel import); returns the new revision."""
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, None)
             start = c.execute("SELECT count(*) FROM draft_rows WHERE draft_id = ? AND form = ?",
                               (draft_id, form)).fetchone()[0]
@@ -204,13 +229,13 @@ class Store:
 
     def truncate_rows(self, draft_id: int, form: str, keep: int) -> int:
         """Keep the first ``keep`` rows of a form (undoing an append); returns the new revision."""
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, None)
             c.execute("DELETE FROM draft_rows WHERE draft_id = ? AND form = ? AND seq >= ?", (draft_id, form, keep))
             return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
 
     def delete_row(self, draft_id: int, form: str, index: int, *, expected_revision: int | None = None) -> int:
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, expected_revision)
             deleted = c.execute("DELETE FROM draft_rows WHERE draft_id = ? AND form = ? AND seq = ?",
                                 (draft_id, form, index)).rowcount
@@ -235,8 +260,8 @@ class Store:
                 "SELECT form, content FROM draft_rows WHERE draft_id = ? ORDER BY form, seq", (draft_id,)
             ):
                 forms.setdefault(form, []).append(json.loads(content))
-            attachments = [Attachment(name=n, description=d, content=bytes(b)) for n, d, b in c.execute(
-                "SELECT name, description, content FROM draft_attachments WHERE draft_id = ? ORDER BY seq",
+            attachments = [Attachment(name=n, description=d, content=bytes(b), kind=k) for n, d, b, k in c.execute(
+                "SELECT name, description, content, kind FROM draft_attachments WHERE draft_id = ? ORDER BY seq",
                 (draft_id,))]
         finally:
             c.execute("COMMIT")
@@ -247,33 +272,32 @@ class Store:
                      attachments=attachments, migrations=migrations)
 
     def drafts(self, unit_code: str | None = None, state: State | None = None) -> list[DraftInfo]:
-        sql = """SELECT d.id, u.code, d.procedure, d.period, d.state, d.revision, d.created_at, d.updated_at,
-                        (SELECT count(*) FROM draft_rows r WHERE r.draft_id = d.id)
-                 FROM drafts d JOIN units u ON u.id = d.unit_id WHERE 1=1"""
+        sql = _INFO + " WHERE 1=1"
         args: list[Any] = []
         if unit_code:
             sql += " AND u.code = ?"
             args.append(unit_code)
         if state:
-            sql += " AND d.state = ?"
+            sql += f" AND {_STATE} = ?"
             args.append(str(state))
         sql += " ORDER BY d.updated_at DESC, d.id DESC"
         return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self._conn.execute(sql, args)]
 
     def draft_info(self, draft_id: int) -> DraftInfo:
-        for info in self.drafts():
-            if info.id == draft_id:
-                return info
-        raise StoreError("store.not_found", what="draft", key=str(draft_id))
+        r = self._conn.execute(_INFO + " WHERE d.id = ?", (draft_id,)).fetchone()
+        if r is None:
+            raise StoreError("store.not_found", what="draft", key=str(draft_id))
+        return DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:])
 
     def delete_draft(self, draft_id: int) -> None:
-        with self._tx() as c:
-            self._info_row(c, draft_id)
+        """Gone with its rows and attachments; refused once it was sent (app.workflow decides)."""
+        with self.transaction() as c:
+            require(State(self._info_row(c, draft_id)[0]), Action.DELETE)
             c.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
-            self._audit(c, "delete", draft_id, "")
+            self.log(c, "delete", draft_id, "")
 
     def set_header(self, draft_id: int, *, period: str | None = None, unit: Unit | None = None) -> int:
-        with self._tx() as c:
+        with self.transaction() as c:
             self._begin_edit(c, draft_id, None)
             if period is not None:
                 c.execute("UPDATE drafts SET period = ? WHERE id = ?", (period, draft_id))
@@ -283,7 +307,7 @@ class Store:
 
     def set_signed(self, draft_id: int, signed_file: bytes, note: str = "") -> None:
         """Keep the signed BHXHDienTu.xml with its dossier and move it to Signed (from Draft or Valid)."""
-        with self._tx() as c:
+        with self.transaction() as c:
             current = State(self._info_row(c, draft_id)[0])
             now = _now()
             path = [State.VALID, State.SIGNED] if current is State.DRAFT else [State.SIGNED]
@@ -295,7 +319,7 @@ class Store:
                 current = state
             c.execute("UPDATE drafts SET state = ?, signed_file = ?, signed_at = ?, updated_at = ? WHERE id = ?",
                       (State.SIGNED, signed_file, now, now, draft_id))
-            self._audit(c, "sign", draft_id, note)
+            self.log(c, "sign", draft_id, note)
 
     def signed_file(self, draft_id: int) -> bytes | None:
         row = self._conn.execute("SELECT signed_file FROM drafts WHERE id = ?", (draft_id,)).fetchone()
@@ -306,14 +330,14 @@ class Store:
         return row[0] if row else default
 
     def ui_set(self, key: str, value: str) -> None:
-        with self._tx() as c:
+        with self.transaction() as c:
             c.execute("INSERT INTO ui_state (key, value) VALUES (?, ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     # ------------------------------------------------------------ state and audit
 
     def set_state(self, draft_id: int, state: State, note: str = "") -> None:
-        with self._tx() as c:
+        with self.transaction() as c:
             current = State(self._info_row(c, draft_id)[0])
             if not can_move(current, state):
                 raise StoreError("store.bad_state", from_=current, to=state)
@@ -321,7 +345,7 @@ class Store:
             c.execute("UPDATE drafts SET state = ?, updated_at = ? WHERE id = ?", (state, now, draft_id))
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
                       (draft_id, state, now, note))
-            self._audit(c, "state", draft_id, f"{current} → {state}")
+            self.log(c, "state", draft_id, f"{current} → {state}")
 
     def history(self, draft_id: int) -> list[StateChange]:
         rows = self._conn.execute(
@@ -330,11 +354,12 @@ class Store:
         return [StateChange(State(s), at, note) for s, at, note in rows]
 
     def record(self, action: str, draft_id: int | None = None, detail: str = "") -> None:
-        with self._tx() as c:
-            self._audit(c, action, draft_id, detail)
+        with self.transaction() as c:
+            self.log(c, action, draft_id, detail)
 
     @staticmethod
-    def _audit(c: sqlite3.Connection, action: str, draft_id: int | None, detail: str) -> None:
+    def log(c: sqlite3.Connection, action: str, draft_id: int | None, detail: str) -> None:
+        """An audit entry, inside the caller's transaction."""
         c.execute("INSERT INTO audit (at, action, draft_id, detail) VALUES (?, ?, ?, ?)",
                   (_now(), action, draft_id, detail))
 

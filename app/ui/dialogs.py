@@ -159,6 +159,6 @@ class DocumentDialog(QDialog):
         if path and self.data is not None:
             from pathlib import Path
 
-            from bhxh_desk.app.cli import _write_output
+            from bhxh_desk.app.actions.files import write_atomically
 
-            _write_output(Path(path), self.data)
+            write_atomically(Path(path), self.data)

@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bhxh_desk.app import register
-from bhxh_desk.app.store import Store
+from bhxh_desk.app.actions.checking import record_check
+from bhxh_desk.app.store import Store, register
+from bhxh_desk.app.store.register import check as register_check
 from bhxh_desk.app.ui.i18n import tr
 from bhxh_desk.app.ui.rows_model import RowsModel
 from bhxh_desk.app.ui.tasks import TaskRunner
-from bhxh_desk.app.workflow import LABELS_VI, State
+from bhxh_desk.app.workflow import LABELS_VI
 from bhxh_desk.forms.catalog import Catalog
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.model import Field, FieldType, Form
@@ -462,7 +463,7 @@ class DossierEditor(QWidget):
         def work(progress) -> tuple[list[Issue], str]:
             checked = check(snapshot, catalog, pause=_yield)
             with Store(store_path) as own:          # this thread's own connection
-                return checked.issues + register.check(own, snapshot), _totals_text(snapshot, checked, lang)
+                return checked.issues + register_check(own, snapshot), _totals_text(snapshot, checked, lang)
 
         self.runner.start(work, on_done=lambda result: self._validated(*result),
                           on_error=lambda failure: self._validated([], ""))
@@ -490,14 +491,7 @@ class DossierEditor(QWidget):
         for code, tab in self.form_tabs.items():
             tab.model.set_issues(by_form[code])
         errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-        info = self.store.draft_info(self.draft_id)
-        try:
-            if errors == 0 and info.state is State.DRAFT:
-                self.store.set_state(self.draft_id, State.VALID, "validated")
-            elif errors and info.state is State.VALID:
-                self.store.set_state(self.draft_id, State.DRAFT, "validation")
-        except Exception:        # a concurrent move (signing) wins; the label catches up next time
-            pass
+        record_check(self.store, self.draft_id, errors)          # the core moves Draft ⇄ Valid
         self._set_state_label()
         self.state_changed.emit(self.draft_id)
         self.issues_changed.emit(errors, len(issues) - errors)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from pathlib import Path
@@ -30,15 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from bhxh_desk.app import workflow
 from bhxh_desk.app.settings import Settings
 from bhxh_desk.app.store import DraftInfo, Store
-from bhxh_desk.app.testmode import Demo
+from bhxh_desk.app.testmode import TestMode
 from bhxh_desk.app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
 from bhxh_desk.app.ui.editor import DossierEditor
 from bhxh_desk.app.ui.i18n import tr
 from bhxh_desk.app.ui.signing_dialog import SigningDialog
 from bhxh_desk.app.ui.tasks import TaskFailure, TaskRunner
-from bhxh_desk.app.workflow import LABELS_VI, State
+from bhxh_desk.app.workflow import LABELS_VI, Action, State
 from bhxh_desk.forms.catalog import Catalog
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.errors import BhxhError
@@ -87,8 +87,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings, self.store, self.catalog, self.lang, self.test_mode = settings, store, catalog, lang, test_mode
         self.runner = runner or TaskRunner(self)
-        self.demo: Demo | None = None
-        self.gateway_url: str = settings.get("gateway_url")
+        self.test: TestMode | None = None         # set once test mode's sandbox is up
         self.setWindowTitle("bhxh-desk" + (tr(" — CHẾ ĐỘ THỬ NGHIỆM") if test_mode else ""))
         self.resize(1280, 800)
 
@@ -206,12 +205,26 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- test mode
 
-    def set_test_mode_ready(self, url: str, demo: Demo) -> None:
-        self.gateway_url, self.demo = url, demo
+    def set_test_mode(self, test: TestMode) -> None:
+        self.test = test
         self.banner.setText(tr("CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. "
                                "USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.")
-                            .format(url, demo.pin, demo.unit, demo.password))
+                            .format(test.url, test.pin, test.demo.unit, test.demo.password))
         self.refresh_units()
+
+    def access(self):
+        """Where this window files, and how it signs in: test mode's sandbox, or the gateway in the settings."""
+        from bhxh_desk.app.actions.gateway import GatewayAccess
+
+        if self.test is not None:
+            return self.test.access()
+        return GatewayAccess(self.settings.get("gateway_url"), self.settings.get("gateway_ca") or None)
+
+    def ask_password(self, account: str) -> str | None:
+        """The password box, when neither the keyring nor the profile has the account's password."""
+        label = tr("Mật khẩu cổng tiếp nhận của {0}").format(account)
+        password, ok = QInputDialog.getText(self, "bhxh-desk", label, QLineEdit.EchoMode.Password)
+        return password if ok and password else None
 
     # ---------------------------------------------------------------- units and dossiers
 
@@ -327,25 +340,21 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------- sign, submit, sync
 
     def _module(self) -> str | None:
-        return self.settings.get("pkcs11_module") or (self.demo.module if self.demo else None)
+        return self.settings.get("pkcs11_module") or (self.test.module if self.test else None)
 
-    def _anchors(self):
-        from bhxh_desk.signing import certs
-
-        anchors = certs.trust_anchors()
-        if self.test_mode and self.demo:
-            anchors += certs.load_pem_file(self.demo.ca)
-        return anchors
+    def _trust_files(self) -> list[str]:
+        return self.test.trust_files() if self.test else []
 
     def sign_selected(self) -> SigningDialog | None:
-        ids = [d for d in self.selected_drafts()
-               if self.store.draft_info(d).state in (State.DRAFT, State.VALID)]
+        # A Draft is checked by the signing itself (app.actions.signing.from_store); the others need Valid.
+        ids = [d for d in self.selected_drafts() if self.store.draft_info(d).state is State.DRAFT
+               or workflow.allowed(self.store.draft_info(d).state, Action.SIGN)]
         if not ids:
             QMessageBox.information(self, "bhxh-desk", tr("Chọn các hồ sơ hợp lệ cần ký."))
             return None
-        pin_hint = tr("PIN thử nghiệm: {0}").format(self.demo.pin) if self.test_mode and self.demo else ""
-        dialog = SigningDialog(self.runner, self.store.path, ids, module=self._module(), anchors=self._anchors(),
-                               lang=self.lang, parent=self, pin_hint=pin_hint)
+        pin_hint = tr("PIN thử nghiệm: {0}").format(self.test.pin) if self.test else ""
+        dialog = SigningDialog(self.runner, self.store.path, ids, module=self._module(),
+                               extra_trust=self._trust_files(), lang=self.lang, parent=self, pin_hint=pin_hint)
         dialog.signed.connect(lambda *_: self.refresh_dossiers())
         dialog.show()
         return dialog
@@ -356,7 +365,7 @@ class MainWindow(QMainWindow):
 
         ids = self.selected_drafts()
         person = [d for d in ids if (p := self.catalog.procedure(self.store.draft_info(d).procedure)) is not None
-                  and p.filer == "person" and self.store.draft_info(d).state in (State.DRAFT, State.VALID)]
+                  and p.filer == "person" and workflow.allowed(self.store.draft_info(d).state, Action.CONFIRM_OTP)]
         if len(person) != 1:
             QMessageBox.information(self, "bhxh-desk", tr("Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP."))
             return None
@@ -365,59 +374,46 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    def _client(self):
-        from bhxh_desk.app.gateway.client import GatewayClient
-        from bhxh_desk.app.secrets import gateway_password
-
-        if not self.gateway_url:
-            raise BhxhError("gw.no_gateway")
-        ca = (self.demo.ca if self.test_mode and self.demo else self.settings.get("gateway_ca")) or None
-        return GatewayClient(self.gateway_url, ca_bundle=ca, timeout=20, retries=2), gateway_password
-
-    def _password(self, account: str) -> str:
-        if self.test_mode and self.demo:
-            return self.demo.password
-        from bhxh_desk.app.secrets import gateway_password, save_gateway_password
-
-        try:
-            return gateway_password(self.gateway_url, account)
-        except BhxhError:
-            label = tr("Mật khẩu cổng tiếp nhận của {0}").format(account)
-            password, ok = QInputDialog.getText(self, "bhxh-desk", label, QLineEdit.EchoMode.Password)
-            if not ok or not password:
-                raise
-            with contextlib.suppress(Exception):      # no keyring here: the password serves this session only
-                save_gateway_password(self.gateway_url, account, password)
-            return password
-
     def submit_selected(self) -> None:
-        ids = [d for d in self.selected_drafts() if self.store.draft_info(d).state is State.SIGNED]
+        ids = [d for d in self.selected_drafts() if workflow.allowed(self.store.draft_info(d).state, Action.SUBMIT)]
         if not ids:
             QMessageBox.information(self, "bhxh-desk", tr("Chọn các hồ sơ đã ký cần nộp."))
             return
         try:
-            client, _ = self._client()
+            access = self.access()
             unit = self.store.load_draft(ids[0]).unit.code
-            password = self._password(unit)
+            password = access.password(unit, ask=self.ask_password)
         except BhxhError as exc:
             self.message(exc)
             return
-        from bhxh_desk.app.batch import submit_batch
-
-        cancel = threading.Event()
-        trust = self._anchors()
+        store_path, cancel = self.store.path, threading.Event()
 
         def work(progress):
-            with client:
-                client.login(unit, password)
-                return submit_batch(self.store.path, ids, client=client, gateway_trust=trust,
-                                    report=progress.report, cancel=cancel)
+            from bhxh_desk.app.actions import gateway
+            from bhxh_desk.app.gateway.errors import Unreachable
+            from bhxh_desk.app.store import Store
+
+            with Store(store_path) as own:          # this thread's own connection
+                queued = gateway.queue(own, gateway.from_store(own, ids), gateway=access.url, account=unit)
+                try:
+                    client = access.connect(unit, secret=password)
+                except Unreachable:
+                    client = None                   # queued: sent when the gateway can be reached
+                try:
+                    return gateway.send(own, queued, client, access.trust(), progress=progress.report,
+                                        cancel=cancel)
+                finally:
+                    if client is not None:
+                        client.close()
 
         def done(outcome) -> None:
             self.refresh_dossiers()
-            text = tr("Đã nộp {0}/{1} hồ sơ.").format(len(outcome.done), len(ids))
-            if outcome.stopped is not None:
-                text += " " + outcome.stopped.message(self.lang)
+            sent = len(outcome.results) - len(outcome.waiting) - len(outcome.refused)
+            text = tr("Đã nộp {0}/{1} hồ sơ.").format(sent, len(ids))
+            if outcome.refused:
+                text += " " + tr("Bị từ chối: {0}.").format(len(outcome.refused))
+            if outcome.waiting:
+                text += " " + tr("Chờ gửi lại: {0}.").format(len(outcome.waiting))
             self.statusBar().showMessage(text, 15000)
 
         self.statusBar().showMessage(tr("Đang nộp hồ sơ…"))
@@ -429,22 +425,26 @@ class MainWindow(QMainWindow):
         if self.store.closed:
             return
         pending = Outbox(self.store).all((State.QUEUED, State.SUBMITTED, State.RECEIVED, State.PROCESSING))
-        if not pending or not self.gateway_url:
-            return
         try:
-            client, _ = self._client()
-            password = self._password(pending[0].account)
+            access = self.access()
         except BhxhError:
             return
-        from bhxh_desk.app.batch import sync
-
-        trust = self._anchors()
+        pending = [p for p in pending if p.gateway == access.url]
+        if not pending:
+            return
         account = pending[0].account
+        try:
+            password = access.password(account)
+        except BhxhError:
+            return
+        store_path = self.store.path
 
         def work(progress):
-            with client:
-                client.login(account, password)
-                return sync(self.store.path, client=client, gateway_trust=trust)
+            from bhxh_desk.app.actions import gateway
+            from bhxh_desk.app.store import Store
+
+            with Store(store_path) as own, access.connect(account, secret=password) as client:
+                return gateway.sync(own, client, access.trust())
 
         self.runner.start(work, on_done=lambda *_: self.refresh_dossiers(),
                           on_error=lambda f: self.statusBar().showMessage(f.error.message(self.lang), 15000))
@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
         lines = [tr("Số hồ sơ: {0}").format(sub.so_ho_so or "-"), tr("Thời điểm tiếp nhận: {0}").format(
             sub.received_at or "-"), tr("Trạng thái: {0}").format(LABELS_VI.get(sub.state, str(sub.state)))]
         if sub.reasons:
-            lines += [r.get("message_en" if self.lang == "en" else "message_vi", "") for r in sub.reasons]
+            lines += [r.message(self.lang) for r in sub.reasons]
         if result is not None:
             lines += ["", tr("Văn bản kết quả (chữ ký đã được xác minh)") if sub.result_verified
                       else tr("Văn bản kết quả (CHƯA xác minh được chữ ký)"), result.decode("utf-8", "replace")]

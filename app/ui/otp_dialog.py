@@ -56,26 +56,25 @@ class OtpDialog(QDialog):
         self.resize(640, 200)
 
     def request(self) -> None:
-        from bhxh_desk.app import otp_flow
         from bhxh_desk.forms.errors import BhxhError
 
         draft = self.window.store.load_draft(self.draft_id)
         try:
-            client, _ = self.window._client()
-            password = self.window._password(draft.unit.code)
+            access = self.window.access()
+            password = access.password(draft.unit.code, ask=self.window.ask_password)
         except BhxhError as exc:
             self.status.setText(exc.message(self.window.lang))
             return
-        test_mode = self.window.test_mode
+        test = self.window.test
         store_path = self.window.store.path
 
         def work(progress):
+            from bhxh_desk.app.actions import otp
             from bhxh_desk.app.store import Store
 
-            with client, Store(store_path) as store:
-                client.login(draft.unit.code, password)
-                challenge = otp_flow.request_code(store, client, draft)
-                sms = client.sandbox_sms(draft.unit.code)[-1] if test_mode else ""
+            with access.connect(draft.unit.code, secret=password) as client, Store(store_path) as store:
+                challenge = otp.request_code(store, client, draft)
+            sms = (test.sms(draft.unit.code) or [""])[-1] if test is not None else ""
             return challenge, sms
 
         self.send.setEnabled(False)
@@ -98,7 +97,7 @@ class OtpDialog(QDialog):
         self.send.setEnabled(True)
 
     def attach(self) -> None:
-        from bhxh_desk.app import otp_flow
+        from bhxh_desk.app.actions import otp
         from bhxh_desk.forms.errors import BhxhError
 
         code = self.code.text().strip()
@@ -107,7 +106,7 @@ class OtpDialog(QDialog):
             return
         store = self.window.store
         try:
-            store.set_signed(self.draft_id, otp_flow.confirm(store, store.load_draft(self.draft_id), code), "OTP")
+            otp.confirm_stored(store, self.draft_id, code)
         except BhxhError as exc:
             self.status.setText(exc.message(self.window.lang))
             return

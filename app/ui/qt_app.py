@@ -70,9 +70,8 @@ class Application:
         self.window.show()
         self.window.restore_open()
         if old is not None:
-            self.window.gateway_url, self.window.demo = old.gateway_url, old.demo
-            if old.demo is not None:
-                self.window.set_test_mode_ready(old.gateway_url, old.demo)
+            if old.test is not None:
+                self.window.set_test_mode(old.test)
             old.close()
             old.deleteLater()
         elif test_mode:
@@ -98,7 +97,7 @@ class Application:
 
             self.store.upsert_unit(Unit(code=demo.unit, name=DEMO_NAME, tax_code=DEMO_TAX_CODE, agency_code="07906",
                                         signer="Nguyễn Thị Lan", phone="0901234567"))
-        self.window.set_test_mode_ready(url, demo)
+        self.window.set_test_mode(testmode.TestMode(url, demo, self.paths))
 
     def close(self) -> None:
         if self.window is not None:

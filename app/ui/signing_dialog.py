@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bhxh_desk.app.batch import BatchOutcome, sign_batch
+from bhxh_desk.app.actions.signing import BatchResult
 from bhxh_desk.app.ui.i18n import tr
 from bhxh_desk.app.ui.tasks import ProgressEvent, TaskFailure, TaskRunner
 from bhxh_desk.forms.messages import render
@@ -67,14 +67,14 @@ class DialogPrompter(QObject):
 
 
 class SigningDialog(QDialog):
-    signed = Signal(BatchOutcome)
+    signed = Signal(BatchResult)
 
     def __init__(self, runner: TaskRunner, store_path: Path, draft_ids: list[int], *, module: str | None,
-                 anchors, lang: str, parent: QWidget | None = None, pin_hint: str = "") -> None:
+                 extra_trust: list[str], lang: str, parent: QWidget | None = None, pin_hint: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("Ký số hồ sơ"))
         self.runner, self.store_path, self.draft_ids = runner, store_path, draft_ids
-        self.module, self.anchors, self.lang = module, anchors, lang
+        self.module, self.extra_trust, self.lang = module, extra_trust, lang
         self.task = None
         self.cancel = threading.Event()
         self.prompter: DialogPrompter | None = None
@@ -87,6 +87,11 @@ class SigningDialog(QDialog):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         if pin_hint:
             self.pin.setPlaceholderText(pin_hint)
+        # An agent signing for a client whose tax code is not its certificate's says why; the audit trail
+        # keeps it, exactly as the command line's --override-tax-code.
+        self.override = QLineEdit()
+        self.override.setObjectName("override-reason")
+        self.override.setPlaceholderText(tr("Chỉ khi đại lý ký thay đơn vị có mã số thuế khác"))
         self.status = QLabel(tr("Đang tìm USB token…"))
         self.status.setObjectName("sign-status")
         self.status.setWordWrap(True)
@@ -102,6 +107,7 @@ class SigningDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("Chứng thư số"), self.cert_box)
         form.addRow(tr("Mã PIN"), self.pin)
+        form.addRow(tr("Lý do ký thay"), self.override)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.sign_button)
@@ -147,11 +153,19 @@ class SigningDialog(QDialog):
         self.sign_button.setEnabled(False)
         self.status.setText(tr("Đang ký…"))
         prompter, cancel = self.prompter, self.cancel
+        reason = self.override.text().strip() or None
+        store_path, ids, module, trust = self.store_path, list(self.draft_ids), self.module, list(self.extra_trust)
 
-        def work(progress) -> BatchOutcome:
-            return sign_batch(self.store_path, self.draft_ids, module=self.module, token_serial=cert.token.serial,
-                              key_id=cert.key_id, prompter=prompter, anchors=self.anchors,
-                              report=progress.report, cancel=cancel)
+        def work(progress) -> BatchResult:
+            from bhxh_desk.app.actions import signing
+            from bhxh_desk.app.store import Store
+            from bhxh_desk.signing.token.client import TokenHelper
+
+            with Store(store_path) as own, TokenHelper(module) as helper:      # this thread's own connection
+                return signing.sign_stored(own, ids, helper=helper,
+                                           choice=signing.TokenChoice(cert.token.serial, None, cert.key_id),
+                                           prompter=prompter, override_reason=reason, extra_trust=trust,
+                                           progress=progress.report, cancel=cancel)
 
         self.task = self.runner.start(work, on_done=self._done, on_error=self._failed, on_progress=self._progress)
 
@@ -165,9 +179,9 @@ class SigningDialog(QDialog):
         self.bar.setValue(event.done)
         self.status.setText(tr("Đã ký {0}/{1} hồ sơ").format(event.done, event.total))
 
-    def _done(self, outcome: BatchOutcome) -> None:
-        lines = [tr("Đã ký {0}/{1} hồ sơ.").format(len(outcome.done), len(self.draft_ids))]
-        lines += [f"#{d}: {e.message(self.lang)}" for d, e in outcome.failed]
+    def _done(self, outcome: BatchResult) -> None:
+        lines = [tr("Đã ký {0}/{1} hồ sơ.").format(len(outcome.signed), len(self.draft_ids))]
+        lines += [f"{f.label}: {f.error.message(self.lang)}" for f in outcome.failed]
         if outcome.stopped is not None:
             lines.append(outcome.stopped.message(self.lang))
         self.status.setText("\n".join(lines))

@@ -28,11 +28,11 @@ def main() -> int:
     window = app.build()
     window.resize(1366, 820)
     deadline = time.time() + 120
-    while window.demo is None and time.time() < deadline:
+    while window.test is None and time.time() < deadline:
         app.qt.processEvents()
         time.sleep(0.05)
     example = json.loads((ROOT / "docs" / "examples" / "600-bao-tang-giam.json").read_text(encoding="utf-8"))
-    example["unit"].update(code=window.demo.unit, name="CÔNG TY TNHH DEMO HOA SEN", tax_code="0312345678")
+    example["unit"].update(code=window.test.demo.unit, name="CÔNG TY TNHH DEMO HOA SEN", tax_code="0312345678")
     example["forms"]["D02-TS"][2]["Masobhxh"] = "012345678"          # one digit short: the error to show
     draft_id = window.store.create_draft(draft_from_dict(example))
     window.refresh_units()

@@ -477,5 +477,21 @@
         <source>Hộp thư SMS của cổng thử nghiệm: </source>
         <translation>Sandbox SMS outbox: </translation>
     </message>
+<message>
+        <source>Bị từ chối: {0}.</source>
+        <translation>Refused: {0}.</translation>
+    </message>
+<message>
+        <source>Chỉ khi đại lý ký thay đơn vị có mã số thuế khác</source>
+        <translation>Only when an agent signs for a unit with another tax code</translation>
+    </message>
+<message>
+        <source>Chờ gửi lại: {0}.</source>
+        <translation>Waiting to be sent again: {0}.</translation>
+    </message>
+<message>
+        <source>Lý do ký thay</source>
+        <translation>Reason for signing on the unit's behalf</translation>
+    </message>
 </context>
 </TS>

@@ -49,3 +49,16 @@ def start_helper_process() -> subprocess.Popen[bytes]:
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if p))
     return subprocess.Popen(helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env, close_fds=True)
+
+
+_EARLY: list[subprocess.Popen[bytes]] = []     # a helper started before the command line was read
+
+
+def start_early() -> None:
+    """Start a helper now, for the command about to run (``app.launch`` does, for sign and tokens)."""
+    _EARLY.append(start_helper_process())
+
+
+def early_helper() -> subprocess.Popen[bytes] | None:
+    """The helper started for this command, once; None when there is none."""
+    return _EARLY.pop() if _EARLY else None

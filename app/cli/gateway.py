@@ -1,8 +1,5 @@
-"""The gateway's commands: sandbox, register-cert, submit, status, sync, otp, export-signed.
-
-Kept apart from ``app.cli`` so that each file stays small; ``app.cli`` registers these parsers. Like every
-command, each imports what it needs inside its handler.
-"""
+"""Commands on the gateway: the sandbox, register-cert, submit, status, sync, OTP requests, export-signed.
+Signing in, submitting and syncing are ``app.actions.gateway``'s; this module reads arguments and prints."""
 
 from __future__ import annotations
 
@@ -11,63 +8,22 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from bhxh_desk.app.cli.common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_OK,
+    group_help,
+    lang_of,
+    open_store,
+    print_json,
+    read_draft,
+    submission_json,
+    submission_line,
+    write,
+)
 from bhxh_desk.forms.errors import BhxhError, DraftError
 
-EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
-
-
-def _lang(args: argparse.Namespace) -> str:
-    return getattr(args, "lang", None) or os.environ.get("BHXH_DESK_LANG", "vi")
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _gateway_url(args: argparse.Namespace) -> str:
-    url = args.gateway or os.environ.get("BHXH_DESK_GATEWAY")
-    if not url:
-        from bhxh_desk.app.settings import Settings
-
-        url = Settings.load().get("gateway_url")
-    if not url:
-        raise BhxhError("gw.no_gateway")
-    return url.rstrip("/")
-
-
-def _ca(args: argparse.Namespace) -> str | None:
-    return args.ca or os.environ.get("BHXH_DESK_GATEWAY_CA") or None
-
-
-def _client(args: argparse.Namespace, *, login: bool = True):
-    from bhxh_desk.app.gateway.client import GatewayClient
-    from bhxh_desk.app.secrets import gateway_password
-
-    client = GatewayClient(_gateway_url(args), ca_bundle=_ca(args), timeout=args.timeout)
-    if login:
-        account = args.account or args.unit
-        if not account:
-            raise BhxhError("cli.usage", reason="--unit or --account")
-        client.login(account, gateway_password(client.base_url, account, args.password_env), unit=args.unit)
-    return client
-
-
-def _gateway_trust(args: argparse.Namespace):
-    from bhxh_desk.signing import certs
-
-    path = _ca(args)
-    return certs.load_pem_file(path) if path else []
-
-
-def _store():
-    from bhxh_desk.app.store import Store
-
-    return Store()
-
-
-# ---------------------------------------------------------------- sandbox
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     import signal
@@ -165,7 +121,7 @@ def cmd_sandbox_demo(args: argparse.Namespace) -> int:
         sys.stdout.write("".join(f"export {k}={shlex.quote(str(v))}\n" for k, v in values.items()))
         return EXIT_OK
     if args.json:
-        _print_json({"unit": d.unit, "password": d.password, "pin": d.pin, "softhsm_conf": str(d.softhsm_conf),
+        print_json({"unit": d.unit, "password": d.password, "pin": d.pin, "softhsm_conf": str(d.softhsm_conf),
                      "module": d.module, "ca": str(d.ca)})
         return EXIT_OK
     print(f"""CHẾ ĐỘ THỬ NGHIỆM / TEST MODE — dữ liệu thử, không dùng cho hồ sơ thật.
@@ -176,8 +132,6 @@ def cmd_sandbox_demo(args: argparse.Namespace) -> int:
   export BHXH_DESK_GATEWAY_CA={d.ca}""")
     return EXIT_OK
 
-
-# ---------------------------------------------------------------- register-cert
 
 def cmd_register_cert(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives.serialization import Encoding
@@ -194,117 +148,132 @@ def cmd_register_cert(args: argparse.Namespace) -> int:
     with _client(args) as client:
         record = client.register_certificate(der)
     if args.json:
-        _print_json(record.to_json())
+        print_json(record.to_json())
     else:
         print(f"{record.subject}  MST {record.tax_code or '-'}  serial {record.serial}  "
               f"{record.not_before[:10]} – {record.not_after[:10]}")
     return EXIT_OK
 
 
+def cmd_export_signed(args: argparse.Namespace) -> int:
+    """For upload by hand through the gddt portal: the signed file exactly as it was (to be) filed."""
+    from bhxh_desk.app.store.outbox import Outbox
+
+    with open_store(args) as store:
+        outbox = Outbox(store)
+        sub = outbox.get(int(args.ref)) if args.ref.isdigit() else outbox.find(args.ref)
+        data = outbox.file(sub.id)
+        result = outbox.result(sub.id) if args.result else None
+        store.record("export-signed", sub.draft_id, f"submission {sub.id} → {args.output}")
+    write(Path(args.output), data)
+    print(args.output)
+    if result is not None:
+        out = Path(args.output).with_suffix(".ketqua.xml")
+        write(out, result)
+        print(out)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- signing in
+
+def _access(args: argparse.Namespace):
+    """The gateway of this command: --gateway, BHXH_DESK_GATEWAY or the settings; its CA likewise."""
+    from bhxh_desk.app.actions.gateway import GatewayAccess
+
+    url = args.gateway or os.environ.get("BHXH_DESK_GATEWAY")
+    if not url:
+        from bhxh_desk.app.settings import Settings
+
+        url = Settings.load().get("gateway_url")
+    ca = args.ca or os.environ.get("BHXH_DESK_GATEWAY_CA") or None
+    return GatewayAccess(url or "", ca, timeout=args.timeout, retries=4)
+
+
+def _account(args: argparse.Namespace) -> str:
+    account = args.account or args.unit
+    if not account:
+        raise BhxhError("cli.usage", reason="--unit or --account")
+    return account
+
+
+def _client(args: argparse.Namespace):
+    return _access(args).connect(_account(args), unit=args.unit, env_var=args.password_env)
+
+
 # ---------------------------------------------------------------- submit, status, sync
 
-def _show(sub, lang: str) -> str:
-    from bhxh_desk.app.workflow import LABELS_VI
-
-    state = LABELS_VI[sub.state] if lang != "en" else str(sub.state)
-    line = f"{sub.so_ho_so or '-':<20} {state:<14} {sub.received_at or '':<26} #{sub.id}"
-    if sub.reasons and sub.state.value == "Rejected":
-        key = "message_en" if lang == "en" else "message_vi"
-        line += "\n    " + "\n    ".join(r.get(key, "") for r in sub.reasons)
-    return line
-
-
-def _sub_json(sub) -> dict[str, Any]:
-    return {"id": sub.id, "so_ho_so": sub.so_ho_so, "received_at": sub.received_at, "status": sub.status,
-            "state": str(sub.state), "idempotency_key": sub.idempotency_key, "digest": sub.digest,
-            "reasons": sub.reasons, "result_verified": sub.result_verified, "last_error": sub.last_error}
-
-
 def cmd_submit(args: argparse.Namespace) -> int:
-    from bhxh_desk.app.filing import Filing
+    from bhxh_desk.app.actions import gateway
     from bhxh_desk.app.gateway.errors import Unreachable
-    from bhxh_desk.app.store.outbox import Outbox
     from bhxh_desk.forms.xmlread import read_envelope
 
-    lang = _lang(args)
-    files = []
+    lang = lang_of(args)
+    items = []
     for path in args.files:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise DraftError("draft.cannot_open", path=path, reason=exc.strerror or str(exc)) from None
-        files.append((path, data, read_envelope(data).unit.code))
-    gateway = _gateway_url(args)
-    with _store() as store:
-        outbox = Outbox(store)
-        queued = [outbox.queue(data, gateway=gateway, account=args.account or args.unit or unit,
-                               unit=args.unit or unit) for _, data, unit in files]
-        results, waiting = [], 0
+        unit = read_envelope(data).unit.code
+        items.append(gateway.ToQueue(data, args.unit or unit))
+    access = _access(args)
+    with open_store(args) as store:
+        queued = gateway.queue(store, items, gateway=access.url, account=args.account or args.unit)
         try:
-            client = _client(args)
+            client = access.connect(args.account or args.unit or items[0].unit, unit=args.unit,
+                                    env_var=args.password_env)
         except Unreachable as exc:
             print(exc.message(lang), file=sys.stderr)
             client = None
-        if client is not None:
-            with client:
-                filing = Filing(outbox, client, _gateway_trust(args))
-                for sub in queued:
-                    if sub.state.value not in ("Queued", "Submitted"):
-                        results.append(sub)
-                        continue
-                    try:
-                        results.append(filing.send(sub))
-                    except Unreachable as exc:
-                        waiting += 1
-                        results.append(outbox.get(sub.id))
-                        print(exc.message(lang), file=sys.stderr)
-        else:
-            results, waiting = [outbox.get(s.id) for s in queued], len(queued)
+        try:
+            outcome = gateway.send(store, queued, client, access.trust())
+        finally:
+            if client is not None:
+                client.close()
+    for _, why in outcome.waiting:
+        if why:
+            print(why, file=sys.stderr)
     if args.json:
-        _print_json([_sub_json(s) for s in results])
+        print_json([submission_json(s) for s in outcome.results])
     else:
-        for s in results:
-            print(_show(s, lang))
-    refused = sum(1 for s in results if s.state.value == "Rejected")
-    return EXIT_INVALID if refused else EXIT_ERROR if waiting else EXIT_OK
+        for s in outcome.results:
+            print(submission_line(s, lang))
+    return EXIT_INVALID if outcome.refused else EXIT_ERROR if outcome.waiting else EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from bhxh_desk.app.filing import Filing
-    from bhxh_desk.app.store.outbox import Outbox
+    from bhxh_desk.app.actions import gateway
+    from bhxh_desk.app.store.outbox import Submission
 
-    with _store() as store, _client(args) as client:
-        outbox = Outbox(store)
-        try:
-            sub = outbox.find(args.so_ho_so)
-        except BhxhError:
-            status = client.status(so_ho_so=args.so_ho_so)
-            if args.json:
-                _print_json(status.to_json())
-            else:
-                print(f"{status.so_ho_so}  {status.status} {status.to_json()['status_text_vi']}  {status.updated_at}")
-            return EXIT_OK
-        sub = Filing(outbox, client, _gateway_trust(args)).settle(sub)
-    if args.json:
-        _print_json(_sub_json(sub))
+    access = _access(args)
+    with open_store(args) as store, _client(args) as client:
+        found = gateway.status(store, client, access.trust(), args.so_ho_so)
+    if isinstance(found, Submission):
+        if args.json:
+            print_json(submission_json(found))
+        else:
+            print(submission_line(found, lang_of(args)))
+    elif args.json:
+        print_json(found.to_json())
     else:
-        print(_show(sub, _lang(args)))
+        print(f"{found.so_ho_so}  {found.status} {found.to_json()['status_text_vi']}  {found.updated_at}")
     return EXIT_OK
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from bhxh_desk.app.filing import Filing
-    from bhxh_desk.app.store.outbox import Outbox
+    from bhxh_desk.app.actions import gateway
 
-    lang = _lang(args)
-    with _store() as store, _client(args) as client:
-        report = Filing(Outbox(store), client, _gateway_trust(args)).sync(
-            on_progress=None if args.json else lambda s: print(_show(s, lang), flush=True))
+    lang = lang_of(args)
+    access = _access(args)
+    with open_store(args) as store, _client(args) as client:
+        report = gateway.sync(store, client, access.trust(),
+                              on_progress=None if args.json else lambda s: print(submission_line(s, lang), flush=True))
     if args.json:
-        _print_json({"sent": [_sub_json(s) for s in report.sent], "refused": [_sub_json(s) for s in report.refused],
-                     "progressed": [_sub_json(s) for s in report.progressed],
-                     "settled": [_sub_json(s) for s in report.settled],
-                     "waiting": [{**_sub_json(s), "why": why} for s, why in report.waiting]})
+        print_json({"sent": [submission_json(s) for s in report.sent],
+                    "refused": [submission_json(s) for s in report.refused],
+                    "progressed": [submission_json(s) for s in report.progressed],
+                    "settled": [submission_json(s) for s in report.settled],
+                    "waiting": [{**submission_json(s), "why": why} for s, why in report.waiting]})
     elif not (report.sent or report.refused or report.progressed or report.settled or report.waiting):
         print(BhxhError("outbox.nothing").message(lang))
     for _, why in report.waiting:
@@ -312,64 +281,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_ERROR if report.waiting else EXIT_OK
 
 
-def cmd_export_signed(args: argparse.Namespace) -> int:
-    """For upload by hand through the gddt portal: the signed file exactly as it was (to be) filed."""
-    from bhxh_desk.app.cli import _write_output
-    from bhxh_desk.app.store.outbox import Outbox
-
-    with _store() as store:
-        outbox = Outbox(store)
-        sub = outbox.get(int(args.ref)) if args.ref.isdigit() else outbox.find(args.ref)
-        data = outbox.file(sub.id)
-        result = outbox.result(sub.id) if args.result else None
-        store.record("export-signed", sub.draft_id, f"submission {sub.id} → {args.output}")
-    _write_output(Path(args.output), data)
-    print(args.output)
-    if result is not None:
-        out = Path(args.output).with_suffix(".ketqua.xml")
-        _write_output(out, result)
-        print(out)
-    return EXIT_OK
-
-
 # ---------------------------------------------------------------- OTP
 
 def cmd_otp_request(args: argparse.Namespace) -> int:
-    from bhxh_desk.app import otp_flow
-    from bhxh_desk.app.cli import _opened
-    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.app.actions import otp
 
-    draft = _opened(read_draft(args.draft), args)
-    otp_flow.require_person(draft)
+    draft = read_draft(args.draft, args)
+    otp.require_person(draft)
     args.unit = args.unit or draft.unit.code
-    with _client(args) as client, _store() as store:
-        challenge = otp_flow.request_code(store, client, draft)
+    with _client(args) as client, open_store(args) as store:
+        challenge = otp.request_code(store, client, draft)
     if args.json:
-        _print_json({"request_id": challenge.request_id, "expires_at": challenge.expires_at,
-                     "sent_to": challenge.sent_to})
+        print_json({"request_id": challenge.request_id, "expires_at": challenge.expires_at,
+                    "sent_to": challenge.sent_to})
     else:
         print(f"Đã gửi mã xác thực tới {challenge.sent_to}; hết hạn {challenge.expires_at}. "
               f"Ký bằng: bhxh-desk sign {args.draft} --otp MÃ -o BHXHDienTu.xml")
     return EXIT_OK
 
-
-def sign_with_otp(args: argparse.Namespace) -> int:
-    """``bhxh-desk sign DRAFT --otp CODE -o OUT``: the code goes into CKy_Dvi in place of a signature."""
-    from bhxh_desk.app import otp_flow
-    from bhxh_desk.app.cli import _opened, _write_output
-    from bhxh_desk.forms.draft import read_draft
-
-    if len(args.drafts) != 1:
-        raise BhxhError("cli.usage", reason="--otp signs one draft")
-    draft = _opened(read_draft(args.drafts[0]), args)
-    with _store() as store:
-        data = otp_flow.confirm(store, draft, args.otp)
-    _write_output(Path(args.output), data)
-    print(args.output)
-    return EXIT_OK
-
-
-# ---------------------------------------------------------------- parsers
 
 def _gateway_options(p: argparse.ArgumentParser, *, unit_required: bool = False) -> None:
     p.add_argument("--gateway", metavar="URL", help="địa chỉ cổng / gateway URL (or BHXH_DESK_GATEWAY)")
@@ -382,7 +311,7 @@ def _gateway_options(p: argparse.ArgumentParser, *, unit_required: bool = False)
     p.add_argument("--json", action="store_true")
 
 
-def add_parsers(add) -> None:
+def add_parsers(add, formatter) -> None:
     p = add("sandbox", cmd_sandbox, "Chạy cổng tiếp nhận thử nghiệm / run the sandbox gateway")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
@@ -452,7 +381,8 @@ def add_parsers(add) -> None:
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--result", action="store_true", help="also the result document")
 
-    p = add("otp", lambda a: (p.print_help(), EXIT_ERROR)[1], "Mã xác thực giao dịch / transaction codes")
+    p = add("otp", None, "Mã xác thực giao dịch / transaction codes")
+    p.set_defaults(handler=group_help(p))
     osub = p.add_subparsers(dest="otp_action", metavar="ACTION")
     q = osub.add_parser("request", help="yêu cầu mã / request a code for a draft")
     q.add_argument("draft")

@@ -3,7 +3,8 @@
 When a dossier is signed, its D02-TS people are written to the register as declared. Typing a known mã số
 BHXH or CCCD in the editor fills the rest of the row from it; and a D02-TS is checked against it: an
 adjustment (DC) that changes nothing, or a new join (TM) of someone already on the register, is a warning.
-Forms are data here too: the register keeps the rows of every form marked ``register = true``.
+Forms are data here too: the register keeps the rows of every form marked ``register = true``, and what it
+fills and checks is that form's ``[register_rules]`` table; nothing here names a form or a field.
 """
 
 from __future__ import annotations
@@ -11,14 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bhxh_desk.app.store import Store
-from bhxh_desk.app.store.store import _now
+from bhxh_desk.app.store.store import Store, _now
 from bhxh_desk.forms.catalog import load_catalog
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.model import FieldType, Form
 from bhxh_desk.forms.validate import Issue, Report, Severity
-
-FILL_EXCLUDED = {"pa", "tuThang", "denThang", "ghiChu", "STT"}
 
 
 def _id_fields(form: Form) -> tuple[str | None, str | None]:
@@ -31,7 +29,7 @@ def remember(store: Store, draft: Draft) -> int:
     """Write the people of a dossier's list forms to the unit's register; returns how many."""
     catalog = load_catalog()
     count = 0
-    with store._tx() as c:
+    with store.transaction() as c:
         for code, rows in draft.forms.items():
             form = catalog.forms.get(code)
             if form is None or not form.register:
@@ -41,7 +39,7 @@ def remember(store: Store, draft: Draft) -> int:
                 key_b, key_c = str(row.get(bhxh) or "") if bhxh else "", str(row.get(cccd) or "") if cccd else ""
                 if not key_b and not key_c:
                     continue
-                kept = {k: v for k, v in row.items() if k not in FILL_EXCLUDED}
+                kept = {k: v for k, v in row.items() if k not in _not_filled(form)}
                 c.execute("""INSERT INTO employees (unit, ma_so_bhxh, cccd, row_json, updated_at) VALUES (?, ?, ?, ?, ?)
                              ON CONFLICT(unit, ma_so_bhxh, cccd) DO UPDATE SET row_json = excluded.row_json,
                              updated_at = excluded.updated_at""",
@@ -51,36 +49,47 @@ def remember(store: Store, draft: Draft) -> int:
 
 
 def lookup(store: Store, unit: str, *, ma_so_bhxh: str = "", cccd: str = "") -> dict[str, Any] | None:
-    conn = store._conn
-    row = None
+    rows: list[tuple] = []
     if ma_so_bhxh:
-        row = conn.execute("SELECT row_json FROM employees WHERE unit = ? AND ma_so_bhxh = ? ORDER BY updated_at DESC",
-                           (unit, ma_so_bhxh)).fetchone()
-    if row is None and cccd:
-        row = conn.execute("SELECT row_json FROM employees WHERE unit = ? AND cccd = ? ORDER BY updated_at DESC",
-                           (unit, cccd)).fetchone()
-    return json.loads(row[0]) if row else None
+        rows = store.read("SELECT row_json FROM employees WHERE unit = ? AND ma_so_bhxh = ? ORDER BY updated_at DESC",
+                          (unit, ma_so_bhxh))
+    if not rows and cccd:
+        rows = store.read("SELECT row_json FROM employees WHERE unit = ? AND cccd = ? ORDER BY updated_at DESC",
+                          (unit, cccd))
+    return json.loads(rows[0][0]) if rows else None
+
+
+def _not_filled(form: Form) -> set[str]:
+    return {str(n) for n in form.register_rules.get("not_filled", ())}
 
 
 def check(store: Store, draft: Draft) -> list[Issue]:
-    """Warnings from the register: DC rows that change nothing, TM rows for people already declared."""
+    """Warnings from the register, per its form's rules: a change that changes nothing of what it should,
+    a new join of a person already declared."""
     report = Report()
-    form = load_catalog().forms.get("D02-TS")
-    if form is None:
-        return []
-    for i, row in enumerate(draft.rows("D02-TS"), start=1):
-        known = lookup(store, draft.unit.code, ma_so_bhxh=str(row.get("Masobhxh") or ""),
-                       cccd=str(row.get("Cmnd") or ""))
-        if known is None:
+    catalog = load_catalog()
+    for code, rows in draft.forms.items():
+        form = catalog.forms.get(code)
+        rules = form.register_rules if form is not None and form.register else {}
+        if not rules:
             continue
-        pa = str(row.get("pa") or "").strip()
-        if pa == "DC" and str(known.get("tienLuong") or "") == str(row.get("tienLuong") or "") \
-                and str(known.get("chucVu") or "") == str(row.get("chucVu") or ""):
-            report.add("D02-TS", i, "tienLuong", form.field("tienLuong"), "register.no_change", Severity.WARNING,
-                       salary=str(known.get("tienLuong") or "-"))
-        elif pa == "TM":
-            report.add("D02-TS", i, "Masobhxh", form.field("Masobhxh"), "register.already_declared",
-                       Severity.WARNING, name=str(known.get("Hoten") or ""))
+        bhxh, cccd = _id_fields(form)
+        code_field, name_field = str(rules["code"]), str(rules["name"])
+        compare = [str(n) for n in rules.get("compare", ())]
+        for i, row in enumerate(rows, start=1):
+            known = lookup(store, draft.unit.code, ma_so_bhxh=str(row.get(bhxh) or "") if bhxh else "",
+                           cccd=str(row.get(cccd) or "") if cccd else "")
+            if known is None:
+                continue
+            change = str(row.get(code_field) or "").strip()
+            if change in rules.get("change_codes", ()) and compare and \
+                    all(str(known.get(n) or "") == str(row.get(n) or "") for n in compare):
+                report.add(code, i, compare[0], form.field(compare[0]), "register.no_change", Severity.WARNING,
+                           salary=str(known.get(compare[0]) or "-"))
+            elif change in rules.get("new_codes", ()):
+                where = bhxh or cccd
+                report.add(code, i, where, form.field(where), "register.already_declared", Severity.WARNING,
+                           name=str(known.get(name_field) or ""))
     return report.issues
 
 
@@ -94,4 +103,4 @@ def fill(store: Store, unit: str, form: Form, row: dict[str, Any], changed: str)
     if known is None:
         return {}
     names = {f.name for f in form.fields}
-    return {k: str(v) for k, v in known.items() if k in names and k not in FILL_EXCLUDED and not row.get(k)}
+    return {k: str(v) for k, v in known.items() if k in names and k not in _not_filled(form) and not row.get(k)}

@@ -1,0 +1,84 @@
+"""What every command module shares: the language, printing records as text or JSON, the one line per
+migration when a draft of an earlier version is opened, and the store a command works on. Output only:
+the work is the application layer's (``app.actions``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def lang_of(args: argparse.Namespace | None) -> str:
+    return (getattr(args, "lang", None) if args is not None else None) or os.environ.get("BHXH_DESK_LANG", "vi")
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def tell_migrations(migrations, args: argparse.Namespace | None = None) -> None:
+    """One line on stderr for each kind of value moved to open an older draft (forms.migrate)."""
+    lang = lang_of(args)
+    for change in migrations:
+        print(change.message(lang), file=sys.stderr)
+
+
+def opened(draft, args: argparse.Namespace | None = None):
+    """A draft as read, after telling what was moved to open it in today's catalog."""
+    tell_migrations(draft.migrations, args)
+    return draft
+
+
+def read_draft(path: str, args: argparse.Namespace | None = None):
+    from bhxh_desk.forms.draft import read_draft as read
+
+    return opened(read(path), args)
+
+
+def print_issues(issues, lang: str, prefix: str = "  ") -> None:
+    for issue in issues:
+        print(f"{prefix}{issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
+
+
+def write(path: str | Path, *parts: bytes | memoryview) -> None:
+    from bhxh_desk.app.actions.files import write_atomically
+
+    write_atomically(Path(path), *parts)
+
+
+def open_store(args: argparse.Namespace):
+    from bhxh_desk.app.store import Store
+
+    return Store(Path(args.store) if getattr(args, "store", None) else None)
+
+
+def group_help(parser: argparse.ArgumentParser):
+    """The handler of a command group run with no action: its own help, exit 2."""
+    def show(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return EXIT_ERROR
+
+    return show
+
+
+def submission_line(sub, lang: str) -> str:
+    from bhxh_desk.app.workflow import LABELS_VI, State
+
+    state = LABELS_VI[sub.state] if lang != "en" else str(sub.state)
+    line = f"{sub.so_ho_so or '-':<20} {state:<14} {sub.received_at or '':<26} #{sub.id}"
+    if sub.reasons and sub.state is State.REJECTED:
+        line += "\n    " + "\n    ".join(r.message(lang) for r in sub.reasons)
+    return line
+
+
+def submission_json(sub) -> dict[str, Any]:
+    return {"id": sub.id, "so_ho_so": sub.so_ho_so, "received_at": sub.received_at, "status": sub.status,
+            "state": str(sub.state), "idempotency_key": sub.idempotency_key, "digest": sub.digest,
+            "reasons": [r.to_json() for r in sub.reasons], "result_verified": sub.result_verified,
+            "last_error": sub.last_error}
