@@ -163,13 +163,16 @@ class FormPanel(QScrollArea):
         self.nested_models = []
         if row is not None and row < len(self.editor.draft.rows(self.form.code)):
             values = self.editor.draft.rows(self.form.code)[row]
-            if self.form.kind == "person":         # the whole declaration as a form, with each field's help
+            if self.form.kind in ("person", "parts"):   # the whole record as a form, with each field's help
                 plain = Field(name="", label_vi=self.form.name_vi, label_en=self.form.name_en, type=FieldType.GROUP,
                               fields=tuple(f for f in self.form.fields if not f.nested))
                 layout.addWidget(self._group(plain, values, []))
             for f in self.form.fields:
                 if f.type is FieldType.GROUP:
                     layout.addWidget(self._group(f, values.get(f.name) or {}, [f.name]))
+                elif f.type is FieldType.TABLE:       # a part of the record (01B-HSB's OmDau, ThaiSan...)
+                    part = Field(name="", label_vi=f.label_vi, label_en=f.label_en, type=FieldType.GROUP, fields=(f,))
+                    layout.addWidget(self._group(part, values, []))
         layout.addStretch(1)
         self.setWidget(body)
 
@@ -189,7 +192,7 @@ class FormPanel(QScrollArea):
                 view = QTableView()
                 view.setModel(model)
                 view.setMinimumHeight(140)
-                add = QPushButton(tr("Thêm thành viên"))
+                add = QPushButton(tr("+ Thêm dòng"))
                 add.clicked.connect(lambda _=False, p=[*path, f.name]: self.editor.add_nested(self.form.code,
                                                                                                self.row, p))
                 holder = QWidget()
