@@ -164,7 +164,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.into:
         draft = read_draft(args.into, args)
-        draft.forms.setdefault(args.form, []).extend(result.rows)
+        from bhxh_desk.forms.catalog import load_catalog
+
+        if load_catalog().form(args.form).kind == "parts":    # one record (01B-HSB): the sheet replaces it
+            draft.forms[args.form] = list(result.rows)
+        else:
+            draft.forms.setdefault(args.form, []).extend(result.rows)
         write_draft(draft, args.into)
         print(f"{len(result.rows)} → {args.into} ({args.form})")
     else:
