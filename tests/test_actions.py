@@ -298,3 +298,30 @@ def test_days_off_at_the_edges_of_the_calendar_span(start, end, days, ok):
     d["forms"]["M01B-HSB"][0]["OmDau"][0].update(tu_ngay=start, den_ngay=end, tong_so_ngay=days)
     exceeded = [i for i in validate(draft_from_dict(d)) if i.code == "rule.days_exceed"]
     assert (exceeded == []) is ok, exceeded
+
+
+def test_an_agents_filing_for_a_person_signs_with_the_agents_own_token(tmp_path, pki, trust_files, hsm):
+    """The envelope names the agent (ThongTinDaiLy), so the certificate must carry the agent's tax code: the
+    agent's token signs with no override; another unit's token is refused before any PIN."""
+    from tests.softhsm import create_token
+
+    example = ROOT / "docs" / "examples" / "CN-TUTUAT-tu-tuat.json"
+    agent = json.loads(example.read_text(encoding="utf-8"))["agent"]
+    shutil.copytree(example.parent / "attachments", tmp_path / "attachments")
+    draft = tmp_path / "d.json"
+    shutil.copy(example, draft)
+    own = create_token(tmp_path / "agent-token", pki, label="DAI LY TOKEN", tax_code=agent["tax_code"])
+    root, inter = trust_files
+
+    def sign(token, out: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / out), "--pkcs11-module",
+                               str(token.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
+                              capture_output=True, text=True,
+                              env={**os.environ, **token.env(), "TEST_PIN": token.pin,
+                                   "BHXH_DESK_HOME": str(tmp_path / "home")})
+
+    r = sign(own, "agent.xml")
+    assert r.returncode == 0, r.stderr
+    assert b"<ThongTinDaiLy>" in (tmp_path / "agent.xml").read_bytes()
+    r = sign(hsm, "other.xml")                                     # HOA SEN's token (MST 0312345678)
+    assert r.returncode == 2 and agent["tax_code"] in r.stderr and not (tmp_path / "other.xml").exists()
