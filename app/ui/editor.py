@@ -35,7 +35,7 @@ from bhxh_desk.app.actions.checking import record_check
 from bhxh_desk.app.store import Store, register
 from bhxh_desk.app.store.register import check as register_check
 from bhxh_desk.app.ui.i18n import tr
-from bhxh_desk.app.ui.rows_model import RowsModel
+from bhxh_desk.app.ui.rows_model import CellDelegate, RowsModel
 from bhxh_desk.app.ui.tasks import TaskRunner
 from bhxh_desk.app.workflow import LABELS_VI
 from bhxh_desk.forms.catalog import Catalog
@@ -191,6 +191,7 @@ class FormPanel(QScrollArea):
                 self.nested_models.append(model)
                 view = QTableView()
                 view.setModel(model)
+                view.setItemDelegate(CellDelegate(view))
                 view.setMinimumHeight(140)
                 add = QPushButton(tr("+ Thêm dòng"))
                 add.clicked.connect(lambda _=False, p=[*path, f.name]: self.editor.add_nested(self.form.code,
@@ -224,6 +225,7 @@ class FormTab(QWidget):
         self.view = QTableView()
         self.view.setObjectName(f"table-{form.code}")
         self.view.setModel(self.model)
+        self.view.setItemDelegate(CellDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.verticalHeader().setDefaultSectionSize(24)
         self.view.verticalHeader().setVisible(False)          # the STT column numbers the rows

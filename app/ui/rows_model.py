@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QStyledItemDelegate, QWidget
 
 from bhxh_desk.forms import fieldtypes
 from bhxh_desk.forms.display import vnd
@@ -161,6 +162,33 @@ class RowsModel(QAbstractTableModel):
         return values
 
     def set_issues(self, issues: dict[tuple[int, str], tuple[str, bool]]) -> None:
+        """New colours and tooltips for the cells whose issue changed, and only those (a repaint; the open
+        editor is left alone by ``CellDelegate``)."""
+        changed = {key for key in issues.keys() | self.issues.keys() if issues.get(key) != self.issues.get(key)}
         self.issues = issues
-        if self.rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.fields)))
+        roles = [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole]
+        if len(changed) > 200:                      # a whole new picture: one signal, not thousands
+            if self.rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(self.fields)), roles)
+            return
+        for row, name in changed:
+            if row < len(self.rows):
+                cell = self.index(row, self.column_of(name))
+                self.dataChanged.emit(cell, cell, roles)
+
+
+class CellDelegate(QStyledItemDelegate):
+    """Fills a cell editor once, when it opens, and never again while it is open.
+
+    Qt pushes the model's value into an open editor on every dataChanged that covers its cell, whatever the
+    roles. Revalidation changes the edited cell's own colour and tooltip, and autosave or a register fill
+    touches its row, so without this the text being typed (and the cursor) was reset under the clerk's
+    fingers. Only what the clerk types goes into an open editor; the model's value goes in at opening."""
+
+    FILLED = "bhxh_filled"
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
+        if editor.property(self.FILLED):
+            return
+        super().setEditorData(editor, index)
+        editor.setProperty(self.FILLED, True)
