@@ -20,6 +20,7 @@ from bhxh_desk.app.store import Store
 from bhxh_desk.app.store.outbox import Outbox
 from bhxh_desk.app.workflow import State
 from bhxh_desk.forms.draft import draft_from_dict, read_draft
+from bhxh_desk.forms.errors import BhxhError
 from bhxh_desk.forms.xmlbuild import build_forms
 from bhxh_desk.signing import certs
 from bhxh_desk.signing.dossier import sign_dossier
@@ -394,3 +395,46 @@ def test_restart_in_the_middle_of_a_sync_loses_nothing(tmp_path, trust_files, si
         assert len(sandbox_rows(running)) == 30
     finally:
         running.stop()
+
+
+def test_the_gateway_use_cases_run_without_qt(gateway, signer, tmp_path, trust_files):
+    """app.actions.gateway and app.actions.otp, called as the window's workers call them: sign in once through
+    GatewayAccess (here from a given secret), queue, send, sync to the verified result; and an individual's
+    code requested and confirmed."""
+    import time
+
+    from bhxh_desk.app.actions import gateway as actions
+    from bhxh_desk.app.actions import otp
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.forms.draft import read_draft
+
+    register(gateway, signer)
+    access = actions.GatewayAccess(gateway.url, gateway.ca)
+    asked = []
+    with pytest.raises(BhxhError):          # no secret, no keyring entry, and the caller's ask says nothing
+        access.password(UNIT, ask=lambda account: asked.append(account))
+    assert asked == [UNIT]
+    with Store(tmp_path / "s.sqlite3") as store:
+        (sub,) = actions.queue(store, [actions.ToQueue(signed(signer, 7), UNIT)], gateway=access.url, account=UNIT)
+        with access.connect(UNIT, secret=sbx.PASSWORD) as client:
+            outcome = actions.send(store, [sub], client, access.trust())
+            assert [s.state for s in outcome.results] == [State.RECEIVED] and not outcome.waiting
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                report = actions.sync(store, client, access.trust())
+                if report.settled:
+                    break
+                time.sleep(0.3)
+        (done,) = report.settled
+        assert done.state is State.RESULT and done.result_verified
+        offline = actions.send(store, [sub], None, access.trust())            # filed already: nothing resent
+        assert offline.results[0].state is State.RESULT and not offline.waiting
+
+    sbx.add_account(gateway.data, PERSON, "--person", "--phone", "0987654321", "--name", "Lê Văn Tám")
+    draft = read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json")
+    with Store(tmp_path / "p.sqlite3") as store, access.connect(PERSON, secret=sbx.PASSWORD) as client:
+        challenge = otp.request_code(store, client, draft)
+        assert challenge.request_id
+        code, _ = read_code(gateway)
+        data = otp.confirm(store, draft, code)
+    assert b"<CKy_Dvi>" in data and code.encode() in data

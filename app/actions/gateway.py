@@ -140,9 +140,10 @@ def send(store: Store, subs: Sequence[Submission], client: GatewayClient | None,
     outbox = Outbox(store)
     filing = Filing(outbox, client, trust) if client is not None else None
     results, waiting = [], []
-    for n, sub in enumerate(subs, start=1):
+    for n, given in enumerate(subs, start=1):
+        sub = outbox.get(given.id)          # as it stands now: another worker or a sync may have filed it
         if cancel is not None and cancel.is_set():
-            results.append(outbox.get(sub.id))
+            results.append(sub)
             continue
         if sub.state not in (workflow.State.QUEUED, workflow.State.SUBMITTED):
             results.append(sub)
