@@ -4,7 +4,6 @@ exists, its self-test builds, signs and verifies a sample dossier. A missing dat
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -56,23 +55,13 @@ def test_missing_data_file_fails_the_selftest(bundle, tmp_path):
 
 def test_bundle_opens_its_window(bundle, tmp_path):
     """The bundle, started with no command under Xvfb and openbox, maps its main window."""
-    from tests.xdisplay import x_display
+    from tests.xdisplay import free_port, x_display
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with x_display() as display:
         env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8", "DISPLAY": display.name,
-               "BHXH_DESK_HOME": str(tmp_path / "home"), "BHXH_DESK_SANDBOX_PORT": str(port)}
-        proc = subprocess.Popen([str(bundle / "bhxh-desk")], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
-        try:
-            windows = display.wait_for_window("bhxh-desk", 90, alive=lambda: proc.poll() is None)
-            titles = [display.window_name(w) for w in windows]
-        finally:
-            proc.terminate()
-            output = proc.communicate(timeout=30)[0].decode(errors="replace")
-    assert windows and any(t.startswith("bhxh-desk") for t in titles), output[-3000:]
+               "BHXH_DESK_HOME": str(tmp_path / "home"), "BHXH_DESK_SANDBOX_PORT": str(free_port())}
+        titles, output = display.open_program([str(bundle / "bhxh-desk")], env)
+    assert any(t.startswith("bhxh-desk") for t in titles), output[-3000:]
 
 
 def test_bundle_adds_itself_to_the_menu(bundle, tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, ROOT
-from tests.xdisplay import x_display
+from tests.xdisplay import free_port, x_display
 
 GENERIC = {"app", "forms", "signing", "resources", "tests", "bench"}
 
@@ -194,9 +193,7 @@ def test_installed_wheel_leaves_another_projects_app_alone(installed, tmp_path):
 
 def test_installed_sandbox_starts_as_test_mode_starts_it(installed, tmp_path):
     """Test mode's sandbox is `python -m bhxh_desk.app sandbox`, from wherever the package is installed."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     code = ("from bhxh_desk.app import testmode; from bhxh_desk.app.paths import default_paths; "
             "p = default_paths(); testmode.ensure_demo(p); s = testmode.EmbeddedSandbox(p); "
             "print(s.start()); s.stop()")
@@ -279,19 +276,8 @@ def test_missing_system_library_is_named(tmp_path):
 
 def test_plain_command_opens_the_window_from_the_wheel(installed, tmp_path):
     """Under Xvfb with openbox: `bhxh-desk`, installed from the wheel, maps its main window."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     with x_display() as display:
-        env = {**display.env(), "BHXH_DESK_HOME": str(tmp_path / "home"), "BHXH_DESK_SANDBOX_PORT": str(port)}
+        env = {**display.env(), "BHXH_DESK_HOME": str(tmp_path / "home"), "BHXH_DESK_SANDBOX_PORT": str(free_port())}
         env.pop("PYTHONPATH", None)
-        proc = subprocess.Popen([str(installed.bin / "bhxh-desk")], cwd=tmp_path, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            windows = display.wait_for_window("bhxh-desk", 90, alive=lambda: proc.poll() is None)
-            titles = [display.window_name(w) for w in windows]
-        finally:
-            proc.terminate()
-            output = proc.communicate(timeout=30)[0].decode(errors="replace")
-    assert windows, output[-3000:]
-    assert any(t.startswith("bhxh-desk") for t in titles), titles
+        titles, output = display.open_program([str(installed.bin / "bhxh-desk")], env)
+    assert any(t.startswith("bhxh-desk") for t in titles), output[-3000:]

@@ -42,8 +42,29 @@ class Display:
             time.sleep(poll)
         return []
 
+    def open_program(self, command: list[str], env: dict[str, str], timeout: float = 90,
+                     wm_class: str = "bhxh-desk") -> tuple[list[str], str]:
+        """Start a program on this display, wait until it maps a window of its class, then stop it: the
+        titles of its mapped windows (none if it never showed one) and what it printed."""
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            windows = self.wait_for_window(wm_class, timeout, alive=lambda: proc.poll() is None)
+            titles = [self.window_name(w) for w in windows]
+        finally:
+            proc.terminate()
+            output = proc.communicate(timeout=30)[0].decode(errors="replace")
+        return titles, output
+
     def screenshot(self, path) -> None:
         subprocess.run(["import", "-window", "root", str(path)], env=self.env(), check=True, timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager
