@@ -159,39 +159,67 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- actions
 
-    def _action(self, bar: QToolBar, text: str, slot, name: str, shortcut=None) -> QAction:
+    def _action(self, text: str, slot, name: str, shortcut=None) -> QAction:
+        """One action for the toolbar and the menu bar. A click emits ``triggered(checked)``; the slot is
+        called with no argument, so that ``checked`` never lands in a parameter such as a file path."""
         action = QAction(text, self)
         action.setObjectName(name)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: slot())
         if shortcut is not None:
-            action.setShortcut(shortcut)
-        bar.addAction(action)
+            action.setShortcut(QKeySequence(shortcut))
+        self.actions_by_name[name] = action
         return action
 
     def _actions(self) -> None:
+        self.actions_by_name: dict[str, QAction] = {}
+        a = self._action
+        new_unit = a(tr("Đơn vị mới"), self.new_unit, "new-unit", "Ctrl+Shift+N")
+        new_dossier = a(tr("Hồ sơ mới"), self.new_dossier, "new-dossier", QKeySequence.StandardKey.New)
+        self.undo_action = a(tr("Hoàn tác"), lambda: self._editor_call("undo"), "undo", QKeySequence.StandardKey.Undo)
+        self.redo_action = a(tr("Làm lại"), lambda: self._editor_call("redo"), "redo", QKeySequence.StandardKey.Redo)
+        sign = a(tr("Ký số…"), self.sign_selected, "sign", "Ctrl+K")
+        otp = a(tr("Mã xác thực…"), self.otp_selected, "otp", "Ctrl+Shift+K")
+        submit = a(tr("Nộp hồ sơ"), self.submit_selected, "submit", "Ctrl+Shift+G")
+        sync = a(tr("Đồng bộ"), self.sync, "sync", "F5")
+        result = a(tr("Xem biên nhận, kết quả"), self.show_result, "result", "Ctrl+Shift+R")
+        import_excel = a(tr("Nhập Excel…"), self.import_excel, "import-excel", "Ctrl+I")
+        export_excel = a(tr("Xuất Excel…"), self.export_excel, "export-excel", "Ctrl+E")
+        print_now = a(tr("In…"), self.print_now, "print-now", QKeySequence.StandardKey.Print)
+        pdf = a(tr("Lưu PDF…"), self.print_pdf, "print", "Ctrl+Shift+P")
+        settings = a(tr("Cài đặt"), self.open_settings, "settings", "Ctrl+,")
+        language = a("English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language", "Ctrl+L")
+        about = a(tr("Giới thiệu bhxh-desk"), self.about, "about", "F1")
+        quit_ = a(tr("Thoát"), self.close, "quit", "Ctrl+Q")
+
         bar = QToolBar(tr("Thao tác"))
         bar.setObjectName("toolbar")
         self.addToolBar(bar)
-        self._action(bar, tr("Đơn vị mới"), self.new_unit, "new-unit")
-        self._action(bar, tr("Hồ sơ mới"), self.new_dossier, "new-dossier", QKeySequence.StandardKey.New)
-        self.undo_action = self._action(bar, tr("Hoàn tác"), lambda: self._editor_call("undo"), "undo",
-                                        QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(bar, tr("Làm lại"), lambda: self._editor_call("redo"), "redo",
-                                        QKeySequence.StandardKey.Redo)
-        bar.addSeparator()
-        self._action(bar, tr("Ký số…"), self.sign_selected, "sign")
-        self._action(bar, tr("Mã xác thực…"), self.otp_selected, "otp")
-        self._action(bar, tr("Nộp hồ sơ"), self.submit_selected, "submit")
-        self._action(bar, tr("Đồng bộ"), self.sync, "sync")
-        self._action(bar, tr("Xem biên nhận, kết quả"), self.show_result, "result")
-        bar.addSeparator()
-        self._action(bar, tr("Nhập Excel…"), self.import_excel, "import-excel")
-        self._action(bar, tr("Xuất Excel…"), self.export_excel, "export-excel")
-        self._action(bar, tr("In…"), self.print_now, "print-now", QKeySequence.StandardKey.Print)
-        self._action(bar, tr("Lưu PDF…"), self.print_pdf, "print")
-        bar.addSeparator()
-        self._action(bar, tr("Cài đặt"), self.open_settings, "settings")
-        self._action(bar, "English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language")
+        for group in ((new_unit, new_dossier, self.undo_action, self.redo_action), (sign, otp, submit, sync, result),
+                      (import_excel, export_excel, print_now, pdf), (settings, language)):
+            bar.addActions(group)
+            bar.addSeparator()
+
+        menus = self.menuBar()
+        menus.setObjectName("menubar")
+        for title, name, group in (
+                (tr("&Tệp"), "menu-file", (new_unit, new_dossier, None, import_excel, export_excel, None, print_now,
+                                           pdf, None, settings, None, quit_)),
+                (tr("&Hồ sơ"), "menu-dossier", (new_dossier, None, self.undo_action, self.redo_action)),
+                (tr("&Ký và nộp"), "menu-filing", (sign, otp, None, submit, sync, result)),
+                (tr("T&rợ giúp"), "menu-help", (language, None, about))):
+            menu = menus.addMenu(title)
+            menu.setObjectName(name)
+            for action in group:
+                if action is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(action)
+
+    def about(self) -> None:
+        from bhxh_desk import __version__
+
+        QMessageBox.about(self, tr("Giới thiệu bhxh-desk"), tr(
+            "bhxh-desk {0}\nLập, kiểm tra, ký số và nộp hồ sơ giao dịch điện tử Bảo hiểm xã hội.").format(__version__))
 
     def _editor_call(self, what: str) -> None:
         editor = self.current_editor()

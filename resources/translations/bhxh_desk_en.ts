@@ -10,7 +10,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="30"/>
-        <location filename="../../app/ui/signing_dialog.py" line="99"/>
+        <location filename="../../app/ui/signing_dialog.py" line="104"/>
         <source>Hủy</source>
         <translation>Cancel</translation>
     </message>
@@ -44,7 +44,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="100"/>
-        <location filename="../../app/ui/main_window.py" line="194"/>
+        <location filename="../../app/ui/main_window.py" line="189"/>
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -56,7 +56,7 @@
     <message>
         <location filename="../../app/ui/dialogs.py" line="148"/>
         <location filename="../../app/ui/otp_dialog.py" line="44"/>
-        <location filename="../../app/ui/signing_dialog.py" line="174"/>
+        <location filename="../../app/ui/signing_dialog.py" line="188"/>
         <source>Đóng</source>
         <translation>Close</translation>
     </message>
@@ -96,37 +96,33 @@
         <translation>Import from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="192"/>
-        <source>Thêm thành viên</source>
-        <translation>Add member</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/editor.py" line="230"/>
+        <location filename="../../app/ui/editor.py" line="196"/>
+        <location filename="../../app/ui/editor.py" line="235"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="230"/>
+        <location filename="../../app/ui/editor.py" line="235"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="238"/>
+        <location filename="../../app/ui/editor.py" line="243"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="269"/>
+        <location filename="../../app/ui/editor.py" line="274"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="309"/>
+        <location filename="../../app/ui/editor.py" line="314"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="352"/>
+        <location filename="../../app/ui/editor.py" line="363"/>
         <source>Điền từ sổ lao động</source>
         <translation>Fill from the employee register</translation>
     </message>
@@ -156,37 +152,37 @@
         <translation>Updated</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="92"/>
+        <location filename="../../app/ui/main_window.py" line="91"/>
         <source> — CHẾ ĐỘ THỬ NGHIỆM</source>
         <translation> — TEST MODE</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="101"/>
+        <location filename="../../app/ui/main_window.py" line="100"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — đang khởi động cổng tiếp nhận thử nghiệm…</source>
         <translation>TEST MODE — starting the sandbox gateway…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="104"/>
+        <location filename="../../app/ui/main_window.py" line="103"/>
         <source>Tìm đơn vị (mã, tên, MST)</source>
         <translation>Find a unit (code, name, tax code)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="111"/>
+        <location filename="../../app/ui/main_window.py" line="110"/>
         <source>&lt;b&gt;Đơn vị / khách hàng&lt;/b&gt;</source>
         <translation>&lt;b&gt;Units / clients&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="116"/>
+        <location filename="../../app/ui/main_window.py" line="115"/>
         <source>Mọi trạng thái</source>
         <translation>All states</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="133"/>
+        <location filename="../../app/ui/main_window.py" line="132"/>
         <source>&lt;b&gt;Hồ sơ&lt;/b&gt;</source>
         <translation>&lt;b&gt;Dossiers&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="173"/>
+        <location filename="../../app/ui/main_window.py" line="194"/>
         <source>Thao tác</source>
         <translation>Actions</translation>
     </message>
@@ -201,184 +197,222 @@
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="180"/>
+        <location filename="../../app/ui/main_window.py" line="179"/>
         <source>Làm lại</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="183"/>
+        <location filename="../../app/ui/main_window.py" line="180"/>
         <source>Ký số…</source>
         <translation>Sign…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="184"/>
+        <location filename="../../app/ui/main_window.py" line="181"/>
         <source>Mã xác thực…</source>
         <translation>Transaction code…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="185"/>
+        <location filename="../../app/ui/main_window.py" line="182"/>
         <source>Nộp hồ sơ</source>
         <translation>Submit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="186"/>
+        <location filename="../../app/ui/main_window.py" line="183"/>
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="187"/>
+        <location filename="../../app/ui/main_window.py" line="184"/>
         <source>Xem biên nhận, kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="189"/>
+        <location filename="../../app/ui/main_window.py" line="185"/>
         <source>Nhập Excel…</source>
         <translation>Import Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="190"/>
+        <location filename="../../app/ui/main_window.py" line="186"/>
         <source>Xuất Excel…</source>
         <translation>Export Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="191"/>
+        <location filename="../../app/ui/main_window.py" line="187"/>
         <source>In…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="192"/>
+        <location filename="../../app/ui/main_window.py" line="188"/>
         <source>Lưu PDF…</source>
         <translation>Save PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="211"/>
+        <location filename="../../app/ui/main_window.py" line="191"/>
+        <location filename="../../app/ui/main_window.py" line="221"/>
+        <source>Giới thiệu bhxh-desk</source>
+        <translation>About bhxh-desk</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="192"/>
+        <source>Thoát</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="205"/>
+        <source>&amp;Tệp</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="207"/>
+        <source>&amp;Hồ sơ</source>
+        <translation>&amp;Dossier</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="208"/>
+        <source>&amp;Ký và nộp</source>
+        <translation>&amp;Sign and file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="209"/>
+        <source>T&amp;rợ giúp</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="222"/>
+        <source>bhxh-desk {0}
+Lập, kiểm tra, ký số và nộp hồ sơ giao dịch điện tử Bảo hiểm xã hội.</source>
+        <translation>bhxh-desk {0}
+Draft, check, sign and file Vietnam Social Security e-transactions.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="238"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
         <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="222"/>
+        <location filename="../../app/ui/main_window.py" line="263"/>
         <source>Tất cả đơn vị</source>
         <translation>All units</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="249"/>
+        <location filename="../../app/ui/main_window.py" line="290"/>
         <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
         <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="270"/>
+        <location filename="../../app/ui/main_window.py" line="311"/>
         <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
         <translation>Choose or create a unit first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="344"/>
+        <location filename="../../app/ui/main_window.py" line="381"/>
         <source>Chọn các hồ sơ hợp lệ cần ký.</source>
         <translation>Select the valid dossiers to sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="346"/>
+        <location filename="../../app/ui/main_window.py" line="383"/>
         <source>PIN thử nghiệm: {0}</source>
         <translation>Test PIN: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="361"/>
+        <location filename="../../app/ui/main_window.py" line="398"/>
         <source>Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP.</source>
         <translation>Select one valid individual dossier to confirm with an OTP.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="385"/>
+        <location filename="../../app/ui/main_window.py" line="253"/>
         <source>Mật khẩu cổng tiếp nhận của {0}</source>
         <translation>Gateway password for {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="396"/>
+        <location filename="../../app/ui/main_window.py" line="408"/>
         <source>Chọn các hồ sơ đã ký cần nộp.</source>
         <translation>Select the signed dossiers to submit.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="418"/>
+        <location filename="../../app/ui/main_window.py" line="440"/>
         <source>Đã nộp {0}/{1} hồ sơ.</source>
         <translation>Submitted {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="423"/>
+        <location filename="../../app/ui/main_window.py" line="447"/>
         <source>Đang nộp hồ sơ…</source>
         <translation>Submitting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="459"/>
+        <location filename="../../app/ui/main_window.py" line="487"/>
         <source>Hồ sơ này chưa được nộp.</source>
         <translation>This dossier has not been submitted.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="463"/>
+        <location filename="../../app/ui/main_window.py" line="491"/>
         <source>Số hồ sơ: {0}</source>
         <translation>Dossier no.: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="463"/>
+        <location filename="../../app/ui/main_window.py" line="491"/>
         <source>Thời điểm tiếp nhận: {0}</source>
         <translation>Received at: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="464"/>
+        <location filename="../../app/ui/main_window.py" line="492"/>
         <source>Trạng thái: {0}</source>
         <translation>State: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="468"/>
+        <location filename="../../app/ui/main_window.py" line="496"/>
         <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
         <translation>Result document (signature verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="469"/>
+        <location filename="../../app/ui/main_window.py" line="497"/>
         <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
         <translation>Result document (signature NOT verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="470"/>
+        <location filename="../../app/ui/main_window.py" line="498"/>
         <source>Biên nhận và kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="483"/>
-        <location filename="../../app/ui/main_window.py" line="523"/>
-        <location filename="../../app/ui/main_window.py" line="546"/>
+        <location filename="../../app/ui/main_window.py" line="511"/>
+        <location filename="../../app/ui/main_window.py" line="551"/>
+        <location filename="../../app/ui/main_window.py" line="574"/>
         <source>Hãy mở một hồ sơ trước.</source>
         <translation>Open a dossier first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="486"/>
+        <location filename="../../app/ui/main_window.py" line="514"/>
         <source>Nhập Excel</source>
         <translation>Import Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="498"/>
+        <location filename="../../app/ui/main_window.py" line="526"/>
         <source>Đã nhập {0} dòng vào {1}.</source>
         <translation>Imported {0} rows into {1}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="502"/>
+        <location filename="../../app/ui/main_window.py" line="530"/>
         <source>Kết quả nhập Excel</source>
         <translation>Excel import report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="510"/>
+        <location filename="../../app/ui/main_window.py" line="538"/>
         <source>Xuất Excel</source>
         <translation>Export Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="526"/>
+        <location filename="../../app/ui/main_window.py" line="554"/>
         <source>Lưu PDF</source>
         <translation>Save PDF</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="534"/>
+        <location filename="../../app/ui/main_window.py" line="562"/>
         <source>Đã lưu {0} ({1} trang)</source>
         <translation>Saved {0} ({1} pages)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="562"/>
+        <location filename="../../app/ui/main_window.py" line="590"/>
         <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
         <translation>Settings saved; some take effect after a restart.</translation>
     </message>
@@ -388,52 +422,52 @@
         <translation>Sign dossiers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="90"/>
+        <location filename="../../app/ui/signing_dialog.py" line="95"/>
         <source>Đang tìm USB token…</source>
         <translation>Looking for USB tokens…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="95"/>
+        <location filename="../../app/ui/signing_dialog.py" line="100"/>
         <source>Ký {0} hồ sơ</source>
         <translation>Sign {0} dossiers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="103"/>
+        <location filename="../../app/ui/signing_dialog.py" line="108"/>
         <source>Chứng thư số</source>
         <translation>Certificate</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="104"/>
+        <location filename="../../app/ui/signing_dialog.py" line="109"/>
         <source>Mã PIN</source>
         <translation>PIN</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="132"/>
+        <location filename="../../app/ui/signing_dialog.py" line="138"/>
         <source>Nhập mã PIN rồi bấm Ký.</source>
         <translation>Type the PIN, then press Sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="148"/>
+        <location filename="../../app/ui/signing_dialog.py" line="154"/>
         <source>Đang ký…</source>
         <translation>Signing…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="159"/>
+        <location filename="../../app/ui/signing_dialog.py" line="173"/>
         <source>Nhập lại mã PIN rồi bấm Ký.</source>
         <translation>Type the PIN again, then press Sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="166"/>
+        <location filename="../../app/ui/signing_dialog.py" line="180"/>
         <source>Đã ký {0}/{1} hồ sơ</source>
         <translation>Signed {0} of {1} dossiers</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="169"/>
+        <location filename="../../app/ui/signing_dialog.py" line="183"/>
         <source>Đã ký {0}/{1} hồ sơ.</source>
         <translation>Signed {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/signing_dialog.py" line="189"/>
+        <location filename="../../app/ui/signing_dialog.py" line="203"/>
         <source>Đang dừng…</source>
         <translation>Stopping…</translation>
     </message>
@@ -463,33 +497,37 @@
         <translation>Code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="82"/>
+        <location filename="../../app/ui/otp_dialog.py" line="81"/>
         <source>Đang gửi yêu cầu…</source>
         <translation>Sending the request…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="87"/>
+        <location filename="../../app/ui/otp_dialog.py" line="86"/>
         <source>Đã gửi mã tới {0}; mã hết hạn lúc {1}. Nhập mã rồi bấm Xác nhận.</source>
         <translation>Code sent to {0}; it expires at {1}. Type it, then press Confirm.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/otp_dialog.py" line="90"/>
+        <location filename="../../app/ui/otp_dialog.py" line="89"/>
         <source>Hộp thư SMS của cổng thử nghiệm: </source>
         <translation>Sandbox SMS outbox: </translation>
     </message>
-<message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="442"/>
         <source>Bị từ chối: {0}.</source>
         <translation>Refused: {0}.</translation>
     </message>
-<message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="94"/>
         <source>Chỉ khi đại lý ký thay đơn vị có mã số thuế khác</source>
         <translation>Only when an agent signs for a unit with another tax code</translation>
     </message>
-<message>
+    <message>
+        <location filename="../../app/ui/main_window.py" line="444"/>
         <source>Chờ gửi lại: {0}.</source>
         <translation>Waiting to be sent again: {0}.</translation>
     </message>
-<message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="110"/>
         <source>Lý do ký thay</source>
         <translation>Reason for signing on the unit's behalf</translation>
     </message>
