@@ -24,6 +24,7 @@ class Setting:
     doc_vi: str
     doc_en: str
     choices: tuple[Any, ...] = ()
+    editable: bool = True          # shown in the settings dialog; False for what the window remembers itself
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -43,9 +44,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", str, "",
             "Thư mục dữ liệu; để trống để dùng thư mục mặc định của hệ điều hành.",
             "Data folder; empty for the operating system's default."),
+    Setting("window_geometry", str, "",
+            "Vị trí và kích thước cửa sổ khi đóng lần trước; để trống: vừa màn hình.",
+            "The window's position and size when last closed; empty: fit the screen.", editable=False),
+    Setting("splitters", dict, {},
+            "Vị trí các vách ngăn (danh sách đơn vị, hồ sơ), theo tên; chiều cao danh sách lỗi.",
+            "Splitter positions (units, dossiers), by name; the height of the issues list.", editable=False),
+    Setting("column_widths", dict, {},
+            "Độ rộng các cột của bảng, theo biểu mẫu.",
+            "Column widths of the grid, by form.", editable=False),
 )
 
 BY_KEY = {s.key: s for s in SETTINGS}
+EDITABLE = tuple(s for s in SETTINGS if s.editable)
 
 
 class Settings:
@@ -67,7 +78,8 @@ class Settings:
         return cls(paths.settings_file, data if isinstance(data, dict) else {})
 
     def get(self, key: str) -> Any:
-        return self._values.get(key, BY_KEY[key].default)
+        value = self._values.get(key, BY_KEY[key].default)
+        return dict(value) if isinstance(value, dict) else value       # a copy: the default is never changed
 
     def set(self, key: str, value: Any) -> None:
         spec = BY_KEY[key]

@@ -73,7 +73,7 @@ ROW = [
 def test_typed_row_arrives_intact_while_revalidation_runs(window, qtbot):
     editor = window.open_draft(new_600(window))
     tab_widget = editor.form_tabs["D02-TS"]
-    qtbot.mouseClick(tab_widget.findChild(QPushButton, "add-D02-TS"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(editor.findChild(QPushButton, "add-row"), Qt.MouseButton.LeftButton)
     view = tab_widget.view
     first = editor.cell_index("D02-TS", 0, "pa")
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(first).center())

@@ -1,5 +1,5 @@
 """Small dialogs, generated from declarations where they can be: the unit form from the catalog's unit
-fields, the settings form from ``app.settings.SETTINGS``."""
+fields, the settings form from ``app.settings.EDITABLE``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from bhxh_desk.app.settings import SETTINGS, Settings
+from bhxh_desk.app.settings import EDITABLE, Settings
 from bhxh_desk.app.ui.i18n import tr
 from bhxh_desk.forms.catalog import Catalog
 from bhxh_desk.forms.draft import Unit
@@ -101,7 +101,7 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.widgets: dict[str, QWidget] = {}
         form = QFormLayout()
-        for s in SETTINGS:
+        for s in EDITABLE:
             value = settings.get(s.key)
             if s.type is bool:
                 w: QWidget = QCheckBox()
@@ -122,7 +122,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(_buttons(self))
 
     def apply(self) -> None:
-        for s in SETTINGS:
+        for s in EDITABLE:
             w = self.widgets[s.key]
             if isinstance(w, QCheckBox):
                 self.settings.set(s.key, w.isChecked())

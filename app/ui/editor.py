@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from bhxh_desk.app.actions.checking import record_check
 from bhxh_desk.app.store import Store, register
 from bhxh_desk.app.store.register import check as register_check
+from bhxh_desk.app.ui.grid import GridView
 from bhxh_desk.app.ui.i18n import tr
 from bhxh_desk.app.ui.rows_model import CellDelegate, RowsModel
 from bhxh_desk.app.ui.tasks import TaskRunner
@@ -222,27 +224,14 @@ class FormTab(QWidget):
         self.editor, self.form = editor, form
         self.model = RowsModel(form.fields, editor.draft.forms.setdefault(form.code, []), editor.lang)
         self.model.edit_requested.connect(lambda row, name, text: editor.edit_cell(form.code, row, name, text))
-        self.view = QTableView()
+        self.view = GridView(self.model)          # the name column stays in view while scrolling right
         self.view.setObjectName(f"table-{form.code}")
-        self.view.setModel(self.model)
-        self.view.setItemDelegate(CellDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.view.verticalHeader().setDefaultSectionSize(24)
-        self.view.verticalHeader().setVisible(False)          # the STT column numbers the rows
-        self.view.setColumnWidth(0, 48)
-        self.view.horizontalHeader().setDefaultSectionSize(120)
-        buttons = QHBoxLayout()
-        add, remove = QPushButton(tr("+ Thêm dòng")), QPushButton(tr("− Xóa dòng"))
-        add.setObjectName(f"add-{form.code}")
-        add.clicked.connect(lambda: editor.add_row(form.code, self._current_row() + 1))
-        remove.clicked.connect(lambda: editor.delete_row(form.code, self._current_row()))
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        if form.unconfirmed:
-            buttons.addWidget(QLabel(tr("Biểu mẫu chưa được xác nhận theo tài liệu chính thức")))
         layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
+        layout.setContentsMargins(2, 2, 2, 0)
+        layout.setSpacing(2)
+        if form.unconfirmed:
+            layout.addWidget(QLabel(tr("Biểu mẫu chưa được xác nhận theo tài liệu chính thức")))
         has_nested = any(f.nested for f in form.fields)
         if has_nested:
             split = QSplitter(Qt.Orientation.Vertical)
@@ -255,6 +244,12 @@ class FormTab(QWidget):
             self.panel = None
             layout.addWidget(self.view)
         QShortcut(QKeySequence.StandardKey.Paste, self.view, activated=self.paste)
+
+    def add_row(self) -> None:
+        self.editor.add_row(self.form.code, self._current_row() + 1)
+
+    def delete_row(self) -> None:
+        self.editor.delete_row(self.form.code, self._current_row())
 
     def _current_row(self) -> int:
         index = self.view.currentIndex()
@@ -302,14 +297,24 @@ class DossierEditor(QWidget):
         info = store.draft_info(draft_id)
         title = QLabel(f"<b>{self.procedure.name(lang) if self.procedure else self.draft.procedure}</b> — "
                        f"{self.draft.unit.name} ({self.draft.unit.code})")
-        title.setWordWrap(True)
+        title.setToolTip(title.text())
+        title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)    # cut, never wrapped
+        add, remove = QPushButton(tr("+ Thêm dòng")), QPushButton(tr("− Xóa dòng"))
+        add.setObjectName("add-row")
+        remove.setObjectName("delete-row")
+        add.clicked.connect(lambda: self._current_tab() and self._current_tab().add_row())
+        remove.clicked.connect(lambda: self._current_tab() and self._current_tab().delete_row())
         self.state_label = QLabel(LABELS_VI.get(info.state, str(info.state)) if lang != "en" else str(info.state))
         self.period = QLineEdit(self.draft.period)
         self.period.setObjectName("period")
         self.period.setPlaceholderText("MM/yyyy")
         self.period.setMaximumWidth(100)
         self.period.editingFinished.connect(self.edit_period)
-        header = QHBoxLayout()
+        header = QHBoxLayout()           # one line above the grid: the row buttons, the dossier, its period
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(add)
+        header.addWidget(remove)
+        header.addSpacing(12)
         header.addWidget(title, 1)
         header.addWidget(QLabel(tr("Kỳ kê khai")))
         header.addWidget(self.period)
@@ -317,8 +322,10 @@ class DossierEditor(QWidget):
         self.totals_label = QLabel()
         self.totals_label.setObjectName("totals")
         self.totals_label.setWordWrap(True)
+        self.totals_label.setVisible(False)
 
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
         self.form_tabs: dict[str, FormTab] = {}
         for form in catalog.forms_of(self.procedure) if self.procedure else []:
             tab = FormTab(self, form)
@@ -328,13 +335,16 @@ class DossierEditor(QWidget):
 
         self.issue_list = QListWidget()
         self.issue_list.setObjectName("issues")
+        self.issue_list.setMinimumHeight(36)
         self.issue_list.itemActivated.connect(self.jump_to)
         self.issue_list.itemClicked.connect(self.jump_to)
-        split = QSplitter(Qt.Orientation.Vertical)
+        split = self.split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("split-issues")
         split.addWidget(self.tabs)
         split.addWidget(self.issue_list)
-        split.setStretchFactor(0, 4)
-        split.setSizes([520, 110])
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([600, 52])              # the grid gets the space; the issue list can be pulled up
         # What was moved to open a draft of an earlier version (forms.migrate), in the core's own words.
         self.migrations = QLabel("\n".join(m.message(lang) for m in self.draft.migrations))
         self.migrations.setObjectName("migrations")
@@ -342,6 +352,8 @@ class DossierEditor(QWidget):
         self.migrations.setStyleSheet("background: #fff4ce; padding: 4px;")
         self.migrations.setVisible(bool(self.draft.migrations))
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self.migrations)
         layout.addWidget(self.totals_label)
@@ -375,6 +387,10 @@ class DossierEditor(QWidget):
     def append_rows(self, form: str, rows: list[dict[str, Any]]) -> None:
         if rows:
             self.undo.push(AppendRows(self, form, rows))
+
+    def _current_tab(self) -> FormTab | None:
+        tab = self.tabs.currentWidget()
+        return tab if isinstance(tab, FormTab) else None
 
     def current_form(self) -> str:
         tab = self.tabs.currentWidget()
@@ -478,6 +494,7 @@ class DossierEditor(QWidget):
         if self.store.closed:          # the window is closing; nothing left to show
             return
         self.totals_label.setText(totals)
+        self.totals_label.setVisible(bool(totals))
         if self._again:
             self._again = False
             self.revalidate()

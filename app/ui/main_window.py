@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from pathlib import Path
@@ -12,7 +13,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self.runner = runner or TaskRunner(self)
         self.test: TestMode | None = None         # set once test mode's sandbox is up
         self.setWindowTitle("bhxh-desk" + (tr(" — CHẾ ĐỘ THỬ NGHIỆM") if test_mode else ""))
-        self.resize(1280, 800)
+        self._fit_screen()
 
         self.banner = QLabel()
         self.banner.setObjectName("banner")
@@ -99,6 +99,11 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(test_mode)
         self.banner.setText(tr("CHẾ ĐỘ THỬ NGHIỆM — đang khởi động cổng tiếp nhận thử nghiệm…"))
 
+        self.state_filter = QComboBox()
+        self.state_filter.addItem(tr("Mọi trạng thái"), None)
+        for s in State:
+            self.state_filter.addItem(LABELS_VI[s] if lang != "en" else str(s), s)
+        self.state_filter.currentIndexChanged.connect(lambda *_: self.refresh_dossiers())
         self.unit_search = QLineEdit()
         self.unit_search.setPlaceholderText(tr("Tìm đơn vị (mã, tên, MST)"))
         self.unit_search.textChanged.connect(self.refresh_units)
@@ -110,12 +115,8 @@ class MainWindow(QMainWindow):
         lv.addWidget(QLabel(tr("<b>Đơn vị / khách hàng</b>")))
         lv.addWidget(self.unit_search)
         lv.addWidget(self.units)
+        lv.addWidget(self.state_filter)          # here, so that the dossiers' side has no extra line
 
-        self.state_filter = QComboBox()
-        self.state_filter.addItem(tr("Mọi trạng thái"), None)
-        for s in State:
-            self.state_filter.addItem(LABELS_VI[s] if lang != "en" else str(s), s)
-        self.state_filter.currentIndexChanged.connect(lambda *_: self.refresh_dossiers())
         self.dossiers_model = DossiersModel(lang)
         self.dossiers = QTableView()
         self.dossiers.setObjectName("dossiers")
@@ -125,23 +126,28 @@ class MainWindow(QMainWindow):
         self.editors = QTabWidget()
         self.editors.setObjectName("editors")
         self.editors.setTabsClosable(True)
+        self.editors.setDocumentMode(True)
         self.editors.tabCloseRequested.connect(self.close_editor)
         middle = QWidget()
         mv = QVBoxLayout(middle)
-        row = QHBoxLayout()
-        row.addWidget(QLabel(tr("<b>Hồ sơ</b>")))
-        row.addStretch(1)
-        row.addWidget(self.state_filter)
-        mv.addLayout(row)
         split_v = QSplitter(Qt.Orientation.Vertical)
+        split_v.setObjectName("split-dossiers")
         split_v.addWidget(self.dossiers)
         split_v.addWidget(self.editors)
-        split_v.setStretchFactor(1, 3)
+        split_v.setStretchFactor(0, 0)
+        split_v.setStretchFactor(1, 1)
+        split_v.setSizes([84, 600])           # the open dossier's grid gets the space
         mv.addWidget(split_v)
         split = QSplitter()
+        split.setObjectName("split-main")
         split.addWidget(left)
         split.addWidget(middle)
-        split.setStretchFactor(1, 4)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([220, 1100])
+        self.splitters = (split, split_v)
+        for box in (lv, mv):
+            box.setContentsMargins(4, 4, 4, 0)
         central = QWidget()
         cv = QVBoxLayout(central)
         cv.setContentsMargins(0, 0, 0, 0)
@@ -151,6 +157,8 @@ class MainWindow(QMainWindow):
         self._actions()
         self.status_label = QLabel()
         self.statusBar().addPermanentWidget(self.status_label)
+        for splitter in self.splitters:
+            self._restore_splitter(splitter)
         self.refresh_units()
         self.refresh_dossiers()
         self.poll = QTimer(self, interval=30_000)
@@ -337,11 +345,13 @@ class MainWindow(QMainWindow):
         editor.state_changed.connect(lambda *_: self.refresh_dossiers())
         info = self.store.draft_info(draft_id)
         self.editors.addTab(editor, f"{info.procedure} · {info.unit_code} · {info.period}")
+        self._restore_editor_layout(editor)
         self.editors.setCurrentWidget(editor)
         self._remember_open()
         return editor
 
     def close_editor(self, index: int) -> None:
+        self._remember_editor_layout(self.editors.widget(index))
         self.editors.removeTab(index)
         self._remember_open()
 
@@ -500,7 +510,70 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.poll.stop()
+        self.save_layout()
         super().closeEvent(event)
+
+    # ---------------------------------------------------------------- layout: fits the screen, remembered
+
+    def _fit_screen(self) -> None:
+        """The size it had when last closed; at first start, what fits the screen's available area (a
+        1366×768 laptop opens maximized, with the status bar in view)."""
+        from PySide6.QtCore import QByteArray
+        from PySide6.QtGui import QGuiApplication
+
+        saved = self.settings.get("window_geometry")
+        if saved and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        width, height = min(1280, available.width() - 40), min(800, available.height() - 60)
+        self.resize(width, height)
+        self.move(available.x() + (available.width() - width) // 2, available.y() + (available.height() - height) // 2)
+        if available.width() < 1440 or available.height() < 900:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def _restore_splitter(self, splitter: QSplitter) -> None:
+        from PySide6.QtCore import QByteArray
+
+        saved = self.settings.get("splitters").get(splitter.objectName())
+        if isinstance(saved, str):
+            splitter.restoreState(QByteArray.fromBase64(saved.encode("ascii")))
+
+    def _restore_editor_layout(self, editor: DossierEditor) -> None:
+        issues = self.settings.get("splitters").get(editor.split.objectName())
+        if isinstance(issues, int) and 0 <= issues <= 2000:      # the issue list's height; the grid takes the rest
+            editor.split.setSizes([10_000, issues])
+        widths = self.settings.get("column_widths")
+        for code, tab in editor.form_tabs.items():
+            if isinstance(widths.get(code), list):
+                tab.view.set_column_widths(widths[code])
+
+    def _remember_editor_layout(self, editor: DossierEditor) -> None:
+        splitters = self.settings.get("splitters")
+        splitters[editor.split.objectName()] = editor.split.sizes()[1]
+        self.settings.set("splitters", splitters)
+        widths = self.settings.get("column_widths")
+        widths.update({code: tab.view.column_widths() for code, tab in editor.form_tabs.items()})
+        self.settings.set("column_widths", widths)
+
+    def save_layout(self) -> None:
+        """The window's size, its splitters and the open grids' column widths, into the settings file."""
+        if getattr(self, "_layout_saved", False):
+            return
+        self._layout_saved = True
+        self.settings.set("window_geometry", bytes(self.saveGeometry().toBase64()).decode("ascii"))
+        splitters = self.settings.get("splitters")
+        splitters.update({s.objectName(): bytes(s.saveState().toBase64()).decode("ascii") for s in self.splitters})
+        self.settings.set("splitters", splitters)
+        if self.current_editor() is not None:
+            self._remember_editor_layout(self.current_editor())
+        for i in range(self.editors.count()):
+            widths = self.settings.get("column_widths")
+            editor = self.editors.widget(i)
+            widths.update({code: tab.view.column_widths() for code, tab in editor.form_tabs.items()})
+            self.settings.set("column_widths", widths)
+        with contextlib.suppress(OSError):      # a read-only config folder costs the layout, never the close
+            self.settings.save()
 
     # ---------------------------------------------------------------- Excel and printing
 

@@ -80,6 +80,8 @@ class Application:
         return self.window
 
     def rebuild(self) -> None:
+        if self.window is not None:
+            self.window.save_layout()          # the new window opens with the old one's size and columns
         self.build()
 
     def _start_sandbox(self, progress):

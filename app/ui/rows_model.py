@@ -42,6 +42,15 @@ def display(f: Field, value: Any) -> str:
     return text
 
 
+def two_lines(label: str, short: int = 14) -> str:
+    """A header label in at most two lines, broken at the space nearest its middle, so that it shows whole."""
+    if len(label) <= short or " " not in label:
+        return label
+    middle = len(label) / 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return label[:cut] + "\n" + label[cut + 1:]
+
+
 def column_fields(fields: tuple[Field, ...]) -> list[Field]:
     return [f for f in fields if not f.nested and f.type is not FieldType.SEQ]
 
@@ -77,9 +86,10 @@ class RowsModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             f = self.field_at(section)
             if role == Qt.ItemDataRole.DisplayRole:
-                return "STT" if f is None else f.label(self.lang) + (" *" if f.required else "")
+                return "STT" if f is None else two_lines(f.label(self.lang) + (" *" if f.required else ""))
             if role == Qt.ItemDataRole.ToolTipRole and f is not None:
-                return f"{f.name}\n{f.help_en if self.lang == 'en' and f.help_en else f.help_vi}".strip()
+                help_text = f.help_en if self.lang == "en" and f.help_en else f.help_vi
+                return "\n".join(p for p in (f.label(self.lang), help_text, f"({f.name})") if p)
         elif role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None

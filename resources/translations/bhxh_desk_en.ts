@@ -22,7 +22,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="79"/>
-        <location filename="../../app/ui/main_window.py" line="177"/>
+        <location filename="../../app/ui/main_window.py" line="185"/>
         <source>Hồ sơ mới</source>
         <translation>New dossier</translation>
     </message>
@@ -44,7 +44,7 @@
     </message>
     <message>
         <location filename="../../app/ui/dialogs.py" line="100"/>
-        <location filename="../../app/ui/main_window.py" line="189"/>
+        <location filename="../../app/ui/main_window.py" line="197"/>
         <source>Cài đặt</source>
         <translation>Settings</translation>
     </message>
@@ -66,63 +66,63 @@
         <translation>Save file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="62"/>
+        <location filename="../../app/ui/editor.py" line="64"/>
         <source>{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ</source>
         <translation>{0}: salary fund {1} VND · employees pay {2} VND · the unit pays {3} VND</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="74"/>
+        <location filename="../../app/ui/editor.py" line="76"/>
         <source>Sửa ô {0}</source>
         <translation>Edit cell {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="86"/>
+        <location filename="../../app/ui/editor.py" line="88"/>
         <source>Thêm dòng</source>
         <translation>Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="98"/>
+        <location filename="../../app/ui/editor.py" line="100"/>
         <source>Xóa dòng</source>
         <translation>Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="113"/>
+        <location filename="../../app/ui/editor.py" line="115"/>
         <source>Sửa phụ lục</source>
         <translation>Edit appendix</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="127"/>
+        <location filename="../../app/ui/editor.py" line="129"/>
         <source>Nhập từ Excel</source>
         <translation>Import from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="196"/>
-        <location filename="../../app/ui/editor.py" line="235"/>
+        <location filename="../../app/ui/editor.py" line="198"/>
+        <location filename="../../app/ui/editor.py" line="302"/>
         <source>+ Thêm dòng</source>
         <translation>+ Add row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="235"/>
+        <location filename="../../app/ui/editor.py" line="302"/>
         <source>− Xóa dòng</source>
         <translation>− Delete row</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="243"/>
+        <location filename="../../app/ui/editor.py" line="234"/>
         <source>Biểu mẫu chưa được xác nhận theo tài liệu chính thức</source>
         <translation>Form not yet confirmed against official documents</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="274"/>
+        <location filename="../../app/ui/editor.py" line="269"/>
         <source>Dán từ Excel</source>
         <translation>Paste from Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="314"/>
+        <location filename="../../app/ui/editor.py" line="319"/>
         <source>Kỳ kê khai</source>
         <translation>Period</translation>
     </message>
     <message>
-        <location filename="../../app/ui/editor.py" line="363"/>
+        <location filename="../../app/ui/editor.py" line="375"/>
         <source>Điền từ sổ lao động</source>
         <translation>Fill from the employee register</translation>
     </message>
@@ -162,257 +162,252 @@
         <translation>TEST MODE — starting the sandbox gateway…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="103"/>
+        <location filename="../../app/ui/main_window.py" line="108"/>
         <source>Tìm đơn vị (mã, tên, MST)</source>
         <translation>Find a unit (code, name, tax code)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="110"/>
+        <location filename="../../app/ui/main_window.py" line="115"/>
         <source>&lt;b&gt;Đơn vị / khách hàng&lt;/b&gt;</source>
         <translation>&lt;b&gt;Units / clients&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="115"/>
+        <location filename="../../app/ui/main_window.py" line="103"/>
         <source>Mọi trạng thái</source>
         <translation>All states</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="132"/>
-        <source>&lt;b&gt;Hồ sơ&lt;/b&gt;</source>
-        <translation>&lt;b&gt;Dossiers&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <location filename="../../app/ui/main_window.py" line="194"/>
+        <location filename="../../app/ui/main_window.py" line="202"/>
         <source>Thao tác</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="176"/>
+        <location filename="../../app/ui/main_window.py" line="184"/>
         <source>Đơn vị mới</source>
         <translation>New unit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="178"/>
+        <location filename="../../app/ui/main_window.py" line="186"/>
         <source>Hoàn tác</source>
         <translation>Undo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="179"/>
+        <location filename="../../app/ui/main_window.py" line="187"/>
         <source>Làm lại</source>
         <translation>Redo</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="180"/>
+        <location filename="../../app/ui/main_window.py" line="188"/>
         <source>Ký số…</source>
         <translation>Sign…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="181"/>
+        <location filename="../../app/ui/main_window.py" line="189"/>
         <source>Mã xác thực…</source>
         <translation>Transaction code…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="182"/>
+        <location filename="../../app/ui/main_window.py" line="190"/>
         <source>Nộp hồ sơ</source>
         <translation>Submit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="183"/>
+        <location filename="../../app/ui/main_window.py" line="191"/>
         <source>Đồng bộ</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="184"/>
+        <location filename="../../app/ui/main_window.py" line="192"/>
         <source>Xem biên nhận, kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="185"/>
+        <location filename="../../app/ui/main_window.py" line="193"/>
         <source>Nhập Excel…</source>
         <translation>Import Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="186"/>
+        <location filename="../../app/ui/main_window.py" line="194"/>
         <source>Xuất Excel…</source>
         <translation>Export Excel…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="187"/>
+        <location filename="../../app/ui/main_window.py" line="195"/>
         <source>In…</source>
         <translation>Print…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="188"/>
+        <location filename="../../app/ui/main_window.py" line="196"/>
         <source>Lưu PDF…</source>
         <translation>Save PDF…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="191"/>
-        <location filename="../../app/ui/main_window.py" line="221"/>
+        <location filename="../../app/ui/main_window.py" line="199"/>
+        <location filename="../../app/ui/main_window.py" line="229"/>
         <source>Giới thiệu bhxh-desk</source>
         <translation>About bhxh-desk</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="192"/>
+        <location filename="../../app/ui/main_window.py" line="200"/>
         <source>Thoát</source>
         <translation>Quit</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="205"/>
+        <location filename="../../app/ui/main_window.py" line="213"/>
         <source>&amp;Tệp</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="207"/>
+        <location filename="../../app/ui/main_window.py" line="215"/>
         <source>&amp;Hồ sơ</source>
         <translation>&amp;Dossier</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="208"/>
+        <location filename="../../app/ui/main_window.py" line="216"/>
         <source>&amp;Ký và nộp</source>
         <translation>&amp;Sign and file</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="209"/>
+        <location filename="../../app/ui/main_window.py" line="217"/>
         <source>T&amp;rợ giúp</source>
         <translation>&amp;Help</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="222"/>
+        <location filename="../../app/ui/main_window.py" line="230"/>
         <source>bhxh-desk {0}
 Lập, kiểm tra, ký số và nộp hồ sơ giao dịch điện tử Bảo hiểm xã hội.</source>
         <translation>bhxh-desk {0}
 Draft, check, sign and file Vietnam Social Security e-transactions.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="238"/>
+        <location filename="../../app/ui/main_window.py" line="246"/>
         <source>CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng thử nghiệm {0}, không gửi tới BHXH. USB token thử nghiệm: PIN {1}. Tài khoản {2}, mật khẩu {3}.</source>
         <translation>TEST MODE — dossiers go to the sandbox gateway {0}, never to BHXH. Test USB token: PIN {1}. Account {2}, password {3}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="263"/>
+        <location filename="../../app/ui/main_window.py" line="271"/>
         <source>Tất cả đơn vị</source>
         <translation>All units</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="290"/>
+        <location filename="../../app/ui/main_window.py" line="298"/>
         <source>Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}</source>
         <translation>Queued {0} · Sending {1} · Received {2} · Result {3}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="311"/>
+        <location filename="../../app/ui/main_window.py" line="319"/>
         <source>Hãy chọn hoặc tạo một đơn vị trước.</source>
         <translation>Choose or create a unit first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="381"/>
+        <location filename="../../app/ui/main_window.py" line="391"/>
         <source>Chọn các hồ sơ hợp lệ cần ký.</source>
         <translation>Select the valid dossiers to sign.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="383"/>
+        <location filename="../../app/ui/main_window.py" line="393"/>
         <source>PIN thử nghiệm: {0}</source>
         <translation>Test PIN: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="398"/>
+        <location filename="../../app/ui/main_window.py" line="408"/>
         <source>Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP.</source>
         <translation>Select one valid individual dossier to confirm with an OTP.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="253"/>
+        <location filename="../../app/ui/main_window.py" line="261"/>
         <source>Mật khẩu cổng tiếp nhận của {0}</source>
         <translation>Gateway password for {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="408"/>
+        <location filename="../../app/ui/main_window.py" line="418"/>
         <source>Chọn các hồ sơ đã ký cần nộp.</source>
         <translation>Select the signed dossiers to submit.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="440"/>
+        <location filename="../../app/ui/main_window.py" line="450"/>
         <source>Đã nộp {0}/{1} hồ sơ.</source>
         <translation>Submitted {0} of {1} dossiers.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="447"/>
+        <location filename="../../app/ui/main_window.py" line="457"/>
         <source>Đang nộp hồ sơ…</source>
         <translation>Submitting…</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="487"/>
+        <location filename="../../app/ui/main_window.py" line="497"/>
         <source>Hồ sơ này chưa được nộp.</source>
         <translation>This dossier has not been submitted.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="491"/>
+        <location filename="../../app/ui/main_window.py" line="501"/>
         <source>Số hồ sơ: {0}</source>
         <translation>Dossier no.: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="491"/>
+        <location filename="../../app/ui/main_window.py" line="501"/>
         <source>Thời điểm tiếp nhận: {0}</source>
         <translation>Received at: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="492"/>
+        <location filename="../../app/ui/main_window.py" line="502"/>
         <source>Trạng thái: {0}</source>
         <translation>State: {0}</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="496"/>
+        <location filename="../../app/ui/main_window.py" line="506"/>
         <source>Văn bản kết quả (chữ ký đã được xác minh)</source>
         <translation>Result document (signature verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="497"/>
+        <location filename="../../app/ui/main_window.py" line="507"/>
         <source>Văn bản kết quả (CHƯA xác minh được chữ ký)</source>
         <translation>Result document (signature NOT verified)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="498"/>
+        <location filename="../../app/ui/main_window.py" line="508"/>
         <source>Biên nhận và kết quả</source>
         <translation>Receipt and result</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="511"/>
-        <location filename="../../app/ui/main_window.py" line="551"/>
-        <location filename="../../app/ui/main_window.py" line="574"/>
+        <location filename="../../app/ui/main_window.py" line="584"/>
+        <location filename="../../app/ui/main_window.py" line="624"/>
+        <location filename="../../app/ui/main_window.py" line="647"/>
         <source>Hãy mở một hồ sơ trước.</source>
         <translation>Open a dossier first.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="514"/>
+        <location filename="../../app/ui/main_window.py" line="587"/>
         <source>Nhập Excel</source>
         <translation>Import Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="526"/>
+        <location filename="../../app/ui/main_window.py" line="599"/>
         <source>Đã nhập {0} dòng vào {1}.</source>
         <translation>Imported {0} rows into {1}.</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="530"/>
+        <location filename="../../app/ui/main_window.py" line="603"/>
         <source>Kết quả nhập Excel</source>
         <translation>Excel import report</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="538"/>
+        <location filename="../../app/ui/main_window.py" line="611"/>
         <source>Xuất Excel</source>
         <translation>Export Excel</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="554"/>
+        <location filename="../../app/ui/main_window.py" line="627"/>
         <source>Lưu PDF</source>
         <translation>Save PDF</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="562"/>
+        <location filename="../../app/ui/main_window.py" line="635"/>
         <source>Đã lưu {0} ({1} trang)</source>
         <translation>Saved {0} ({1} pages)</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="590"/>
+        <location filename="../../app/ui/main_window.py" line="663"/>
         <source>Cài đặt đã lưu; một số thay đổi có hiệu lực khi mở lại.</source>
         <translation>Settings saved; some take effect after a restart.</translation>
     </message>
@@ -512,7 +507,7 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <translation>Sandbox SMS outbox: </translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="442"/>
+        <location filename="../../app/ui/main_window.py" line="452"/>
         <source>Bị từ chối: {0}.</source>
         <translation>Refused: {0}.</translation>
     </message>
@@ -522,7 +517,7 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <translation>Only when an agent signs for a unit with another tax code</translation>
     </message>
     <message>
-        <location filename="../../app/ui/main_window.py" line="444"/>
+        <location filename="../../app/ui/main_window.py" line="454"/>
         <source>Chờ gửi lại: {0}.</source>
         <translation>Waiting to be sent again: {0}.</translation>
     </message>
