@@ -156,8 +156,8 @@ def _date(text: str) -> date:
         raise FieldError("field.date")
     try:
         return date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        raise FieldError("field.date") from None
+    except ValueError:            # the right shape, but no such day (31/02, 29/02 of a common year, month 13)
+        raise FieldError("field.date_not_exist", value=text) from None
 
 
 def _period(text: str) -> Period:
@@ -179,7 +179,9 @@ def _birthdate(text: str) -> PartialDate:
             value = PartialDate(int(text))
         else:
             raise FieldError("field.birthdate")
-    except FieldError:
+    except FieldError as err:
+        if err.code == "field.date_not_exist":
+            raise FieldError("field.birthdate_not_exist", value=text) from None
         raise FieldError("field.birthdate") from None
     if value.year < 1900 or (value.year, value.month or 1, value.day or 1) > date.today().timetuple()[:3]:
         raise FieldError("field.birthdate_range")

@@ -78,7 +78,7 @@ def test_date_rejects_impossible_days(day, month, year):
     assert (code_of(FieldType.DATE, f"{day:02d}/{month:02d}/{year}") is None) == valid
 
 
-@pytest.mark.parametrize("bad", ["2026-03-01", "1/3/26", "01.03.2026", "31/02/2026", "abc", "01/13/2026"])
+@pytest.mark.parametrize("bad", ["2026-03-01", "1/3/26", "01.03.2026", "abc"])  # no such day: test_gui_dates
 def test_date_wrong_forms(bad):
     assert code_of(FieldType.DATE, bad) == "field.date"
 

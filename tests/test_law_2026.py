@@ -100,7 +100,7 @@ def test_new_fields_follow_the_portal_order_and_dates_are_checked():
     assert [n for n in names if n in portal] == portal      # the portal's D02-TS model, as captured
     assert codes(d02(HdldXdthTungay="01/12/2026", HdldXdthDenngay="30/11/2028")) == []
     assert codes(d02(NndhTungay="01/12/2026", NndhDenngay="01/11/2026")) == [("NndhDenngay", "rule.date_order")]
-    assert codes(d02(VtvlKhacTungay="31/11/2026")) == [("VtvlKhacTungay", "field.date")]
+    assert codes(d02(VtvlKhacTungay="31/11/2026")) == [("VtvlKhacTungay", "field.date_not_exist")]
 
 
 # ---------------------------------------------------------------- phương án codes

@@ -43,7 +43,7 @@ def row(d: dict, **changes) -> dict:
         ({"Masobhxh": "012345678"}, "Masobhxh", "field.bhxh_id"),
         ({"Masobhxh": ""}, "Masobhxh", "rule.code_needs_one_of"),
         ({"Hoten": ""}, "Hoten", "field.required"),
-        ({"Ngaysinh": "31/02/1990"}, "Ngaysinh", "field.birthdate"),
+        ({"Ngaysinh": "31/02/1990"}, "Ngaysinh", "field.birthdate_not_exist"),
         ({"Gioitinh": "3"}, "Gioitinh", "field.code_unknown"),
         ({"pa": "XX"}, "pa", "field.code_unknown"),
         ({"tuThang": "2026-03"}, "tuThang", "field.period"),
