@@ -84,3 +84,35 @@ def trust_files(tmp_path, pki):
     inter = tmp_path / "intermediate.pem"
     inter.write_bytes(pki.intermediate.pem())
     return root, inter
+
+
+# ---------------------------------------------------------------- the window outside test mode
+
+def offline_home(tmp_path, monkeypatch):
+    """A user folder whose settings say: not test mode (no sandbox), for the window tests."""
+    import json
+
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
+    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def offline_app(qtbot, tmp_path, monkeypatch):
+    """The app outside test mode, on its own store, its window built."""
+    offline_home(tmp_path, monkeypatch)
+    from bhxh_desk.app.ui.qt_app import Application
+
+    app = Application(["bhxh-desk"])
+    qtbot.addWidget(app.build())
+    yield app
+    app.window.runner.wait(30_000)
+    app.close()
+
+
+@pytest.fixture
+def offline(offline_app):
+    """The window of ``offline_app``."""
+    return offline_app.window

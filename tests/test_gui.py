@@ -271,22 +271,6 @@ def test_individual_dossier_confirmed_with_an_otp_from_the_window(desktop, qtbot
     assert window.store.draft_info(draft_id).state is State.RECEIVED
 
 
-@pytest.fixture
-def offline(qtbot, tmp_path, monkeypatch):
-    """The window outside test mode (no sandbox), on its own store."""
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from bhxh_desk.app.ui.qt_app import Application
-
-    app = Application(["bhxh-desk"])
-    window = app.build()
-    qtbot.addWidget(window)
-    yield window
-    app.close()
-
-
 def _new_600(window) -> int:
     from bhxh_desk.forms.draft import Draft, Unit
 

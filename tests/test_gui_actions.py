@@ -4,7 +4,6 @@ an unexpected warning, and Excel import and Save PDF do their work."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
@@ -21,19 +20,8 @@ MENUS = ("menu-file", "menu-dossier", "menu-filing", "menu-help")
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from bhxh_desk.app.ui.qt_app import Application
-
-    app = Application(["bhxh-desk"])
-    window = app.build()
-    qtbot.addWidget(window)
-    yield app
-    app.window.runner.wait(30_000)
-    app.close()
+def window(offline_app):
+    return offline_app
 
 
 class Answers:

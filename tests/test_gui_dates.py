@@ -3,9 +3,6 @@ exist, not as a wrong format, in the core's message and in the editor's issue li
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
 from bhxh_desk.forms.errors import FieldError
@@ -41,26 +38,13 @@ def test_29_february_of_a_leap_year_is_a_day():
     assert str(parse(Field(name="x", label_vi="", label_en="", type=FieldType.DATE), "29/02/2024")) == "2024-02-29"
 
 
-def test_the_editor_lists_it_as_a_day_that_does_not_exist(qtbot, tmp_path, monkeypatch):
-    pytest.importorskip("pytestqt")
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from bhxh_desk.app.ui.qt_app import Application
+def test_the_editor_lists_it_as_a_day_that_does_not_exist(offline, qtbot):
     from tests.test_gui_typing import new_600
 
-    app = Application(["bhxh-desk"])
-    window = app.build()
-    qtbot.addWidget(window)
-    try:
-        editor = window.open_draft(new_600(window))
-        editor.add_row("D02-TS", 0)
-        editor.edit_cell("D02-TS", 0, "Ngaysinh", "31/02/1990")
-        qtbot.waitUntil(lambda: any(i.code == "field.birthdate_not_exist" for i in editor.issues), timeout=10_000)
-        texts = [editor.issue_list.item(i).text() for i in range(editor.issue_list.count())]
-        assert any("Ngày sinh" in t and "31/02/1990" in t and "không có trên lịch" in t for t in texts), texts
-    finally:
-        window.runner.wait(10_000)
-        app.close()
+    window = offline
+    editor = window.open_draft(new_600(window))
+    editor.add_row("D02-TS", 0)
+    editor.edit_cell("D02-TS", 0, "Ngaysinh", "31/02/1990")
+    qtbot.waitUntil(lambda: any(i.code == "field.birthdate_not_exist" for i in editor.issues), timeout=10_000)
+    texts = [editor.issue_list.item(i).text() for i in range(editor.issue_list.count())]
+    assert any("Ngày sinh" in t and "31/02/1990" in t and "không có trên lịch" in t for t in texts), texts

@@ -4,7 +4,6 @@ headers show their whole label."""
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -21,13 +20,14 @@ BANNER = ("CHẾ ĐỘ THỬ NGHIỆM — hồ sơ được nộp vào cổng th
           "USB token thử nghiệm: PIN 123456. Tài khoản TA1234A, mật khẩu demo-password-123.")
 
 
+from tests.conftest import offline_home  # noqa: E402
+
+
 @pytest.fixture
 def start(qtbot, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
     from bhxh_desk.app.ui.qt_app import Application
+
+    offline_home(tmp_path, monkeypatch)
 
     apps = []
 

@@ -13,22 +13,6 @@ from bhxh_desk.forms.draft import draft_from_dict
 from tests.conftest import ROOT
 
 
-@pytest.fixture
-def offline(qtbot, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from bhxh_desk.app.ui.qt_app import Application
-
-    app = Application(["bhxh-desk"])
-    window = app.build()
-    qtbot.addWidget(window)
-    yield window
-    window.runner.wait(30_000)
-    app.close()
-
-
 def test_the_sickness_list_opens_in_its_parts_and_each_part_is_edited(offline, qtbot):
     d = json.loads((ROOT / "docs" / "examples" / "630a-om-dau.json").read_text(encoding="utf-8"))
     window = offline

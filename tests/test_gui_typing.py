@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest
@@ -19,22 +18,11 @@ KEY_DELAY_MS = 40
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    """The window outside test mode (no sandbox), on its own store, shown and active."""
-    home = tmp_path / "home"
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "settings.json").write_text(json.dumps({"test_mode": False}))
-    monkeypatch.setenv("BHXH_DESK_HOME", str(home))
-    from bhxh_desk.app.ui.qt_app import Application
-
-    app = Application(["bhxh-desk"])
-    window = app.build()
-    qtbot.addWidget(window)
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    yield window
-    window.runner.wait(30_000)
-    app.close()
+def window(offline, qtbot):
+    """The window outside test mode, shown and active: key events go to it."""
+    offline.activateWindow()
+    qtbot.waitExposed(offline)
+    return offline
 
 
 def new_600(window) -> int:
