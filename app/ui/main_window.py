@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         cv = QVBoxLayout(central)
         cv.setContentsMargins(0, 0, 0, 0)
         cv.addWidget(self.banner)
-        cv.addWidget(split)
+        cv.addWidget(split, 1)          # the work area takes the height; the banner only its text
         self.setCentralWidget(central)
         self._actions()
         self.status_label = QLabel()
