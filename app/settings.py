@@ -50,6 +50,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("splitters", dict, {},
             "Vị trí các vách ngăn (danh sách đơn vị, hồ sơ), theo tên; chiều cao danh sách lỗi.",
             "Splitter positions (units, dossiers), by name; the height of the issues list.", editable=False),
+    Setting("sandbox_port", int, 0,
+            "Cổng TCP của cổng thử nghiệm trên máy này: chọn một cổng trống ở lần đầu mở, rồi giữ nguyên "
+            "(hồ sơ đã nộp gắn với địa chỉ cổng).",
+            "The TCP port of the sandbox gateway on this computer: a free one picked at first start, then kept "
+            "(filed dossiers are keyed by the gateway's address).", editable=False),
     Setting("column_widths", dict, {},
             "Độ rộng các cột của bảng, theo biểu mẫu.",
             "Column widths of the grid, by form.", editable=False),

@@ -80,6 +80,22 @@ def _free(port: int) -> bool:
     return True
 
 
+def sandbox_port(settings) -> int:
+    """The port test mode's sandbox listens on: BHXH_DESK_SANDBOX_PORT when set; else the one kept in the
+    settings; at first start a free one, then kept, so that the window never takes the port another
+    sandbox uses (the README's walkthrough runs one on 8765) and its filed dossiers keep their gateway."""
+    if os.environ.get("BHXH_DESK_SANDBOX_PORT"):
+        return int(os.environ["BHXH_DESK_SANDBOX_PORT"])
+    port = int(settings.get("sandbox_port") or 0)
+    if not port:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        settings.set("sandbox_port", port)
+        settings.save()
+    return port
+
+
 class EmbeddedSandbox:
     """The sandbox gateway as a child process of the app, on 127.0.0.1."""
 

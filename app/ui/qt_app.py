@@ -75,6 +75,7 @@ class Application:
             old.close()
             old.deleteLater()
         elif test_mode:
+            self._sandbox_port = testmode.sandbox_port(self.settings)      # chosen here, on the UI thread
             self.window.runner.start(self._start_sandbox, on_done=self._sandbox_ready,
                                      on_error=self.window.message)
         return self.window
@@ -86,7 +87,7 @@ class Application:
 
     def _start_sandbox(self, progress):
         demo = testmode.ensure_demo(self.paths)
-        self.sandbox = testmode.EmbeddedSandbox(self.paths)
+        self.sandbox = testmode.EmbeddedSandbox(self.paths, port=self._sandbox_port)
         return self.sandbox.start(), demo
 
     def _sandbox_ready(self, result) -> None:
