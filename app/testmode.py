@@ -71,13 +71,19 @@ def ensure_demo(paths: Paths) -> Demo:
     return demo
 
 
-def _free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
+    """Whether ``port`` on 127.0.0.1 can be bound now; port 0 asks for any free one."""
+    return bound_port(port) is not None
+
+
+def bound_port(port: int = 0) -> int | None:
+    """Bind ``port`` on 127.0.0.1 and let it go: the port bound (a free one for 0), or None if taken."""
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
-            return False
-    return True
+            return None
+        return s.getsockname()[1]
 
 
 def sandbox_port(settings) -> int:
@@ -88,9 +94,7 @@ def sandbox_port(settings) -> int:
         return int(os.environ["BHXH_DESK_SANDBOX_PORT"])
     port = int(settings.get("sandbox_port") or 0)
     if not port:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = bound_port() or 0
         settings.set("sandbox_port", port)
         settings.save()
     return port
@@ -106,7 +110,7 @@ class EmbeddedSandbox:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> str:
-        if not _free(self.port):          # one already runs (another window of ours): share it
+        if not port_is_free(self.port):          # one already runs (another window of ours): share it
             return self.url
         self.proc = subprocess.Popen(
             _command("sandbox", "--data", str(self.data), "--port", str(self.port), "--processing-after", "3",

@@ -7,14 +7,14 @@ import socket
 
 from bhxh_desk.app.paths import default_paths
 from bhxh_desk.app.settings import Settings
-from bhxh_desk.app.testmode import sandbox_port
+from bhxh_desk.app.testmode import port_is_free, sandbox_port
 
 
 def test_the_port_is_chosen_once_and_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("BHXH_DESK_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("BHXH_DESK_SANDBOX_PORT", raising=False)
     busy = socket.socket()
-    busy.bind(("127.0.0.1", 8765)) if _free(8765) else None
+    busy.bind(("127.0.0.1", 8765)) if port_is_free(8765) else None
     try:
         first = sandbox_port(Settings.load(default_paths()))
         assert first and first != 8765
@@ -24,11 +24,3 @@ def test_the_port_is_chosen_once_and_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("BHXH_DESK_SANDBOX_PORT", "40123")
     assert sandbox_port(Settings.load(default_paths())) == 40123
 
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
