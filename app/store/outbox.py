@@ -154,3 +154,23 @@ class Outbox:
         state = State.RESULT if status.status == RESULT else State.REJECTED
         return self._set(submission_id, "result", state=state, status=status.status, result=result,
                          result_verified=int(verified), reasons=_reasons_json(status.reasons))
+
+    def retire(self, submission_id: int, back_to: State) -> int | None:
+        """A refused submission lets go of its dossier, which goes back to ``back_to`` with no signed file;
+        returns the dossier's id. The submission stays, Rejected, as history: it is never sent again (only
+        Queued and Submitted ones are), and its idempotency key is never reused, since the next filing of the
+        dossier is a new submission with a key of its own."""
+        now = _now()
+        with self.store.transaction() as c:
+            row = c.execute("SELECT draft_id, state FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+            if row is None:
+                raise StoreError("store.not_found", what="submission", key=str(submission_id))
+            if State(row[1]) is not State.REJECTED:
+                raise StoreError("store.bad_state", from_=State(row[1]), to=back_to)
+            c.execute("UPDATE drafts SET submission_id = NULL, state = ?, signed_file = NULL, signed_at = NULL, "
+                      "updated_at = ? WHERE submission_id = ?", (back_to, now, submission_id))
+            if row[0] is not None:
+                c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
+                          (row[0], back_to, now, f"submission {submission_id} retired"))
+            self.store.log(c, "retire", row[0], f"submission {submission_id} → {back_to}")
+        return row[0]
