@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bhxh_desk.forms.attachments import Attachment
+from bhxh_desk.forms.attachments import MAX_ALL, Attachment, AttachmentFolders, read_draft_attachment
 from bhxh_desk.forms.errors import DraftError
 from bhxh_desk.forms.migrate import Migration, migrate
 
@@ -124,9 +124,10 @@ def _row(value: Any, where: str) -> Row:
     return value
 
 
-def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
+def draft_from_dict(data: Any, base: Path | None = None, folders: AttachmentFolders | None = None) -> Draft:
     """Check the shape and NFC-normalise every text; values themselves are the validator's business.
-    ``base`` is the folder that attachment paths are relative to (the draft file's)."""
+    ``base`` is the folder that attachment paths are relative to (the draft file's); ``folders`` where their
+    files may be read (default: ``base`` alone)."""
     data = _nfc(data)
     if not isinstance(data, dict):
         raise DraftError("draft.shape", where="/", expected="object")
@@ -157,7 +158,11 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
         if not isinstance(rows, list):
             raise DraftError("draft.shape", where=f"forms.{code}", expected="list")
         forms[code] = [_row(r, f"forms.{code}[{i + 1}]") for i, r in enumerate(rows)]
-    attachments = [_attachment(a, i, base) for i, a in enumerate(data.get("attachments") or [], start=1)]
+    attachments: list[Attachment] = []
+    if not isinstance(data.get("attachments") or [], list):
+        raise DraftError("draft.shape", where="attachments", expected="list")
+    for i, a in enumerate(data.get("attachments") or [], start=1):
+        attachments.append(_attachment(a, i, base, folders, MAX_ALL - sum(len(x.content) for x in attachments)))
     agent = None
     if data.get("agent") is not None:
         agent_data = data["agent"]
@@ -170,9 +175,11 @@ def draft_from_dict(data: Any, base: Path | None = None) -> Draft:
                  agent=agent, migrations=migrations)
 
 
-def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
+def _attachment(value: Any, index: int, base: Path | None, folders: AttachmentFolders | None,
+                budget: int) -> Attachment:
     """``{"name", "description", "kind", "file"}`` (a path beside the draft) or ``{..., "content_base64"}``; the
-    kind is a code of ``loai_giay_to`` (optional). A file that cannot be read is an error, never a silent drop."""
+    kind is a code of ``loai_giay_to`` (optional). A file that cannot be read is an error, never a silent drop;
+    a file is read only inside the allowed folders and within ``budget`` (forms.attachments)."""
     where = f"attachments[{index}]"
     if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
         raise DraftError("draft.shape", where=where, expected="{name, description, file | content_base64}")
@@ -185,14 +192,7 @@ def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
         except (binascii.Error, ValueError):
             raise DraftError("draft.shape", where=f"{where}.content_base64", expected="base64") from None
     elif isinstance(value.get("file"), str) and base is not None:
-        path = (base / value["file"]).resolve()
-        try:
-            if path.stat().st_size > MAX_DRAFT_BYTES:
-                raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
-            content = path.read_bytes()
-        except OSError as exc:
-            raise DraftError("draft.attachment_missing", name=value["name"], path=str(path),
-                             reason=exc.strerror or str(exc)) from None
+        content = read_draft_attachment(value["name"].strip(), value["file"], base, folders, budget=budget)
     else:
         raise DraftError("draft.shape", where=where, expected="file or content_base64")
     if value.get("kind") is not None and not isinstance(value["kind"], str):
@@ -201,7 +201,7 @@ def _attachment(value: Any, index: int, base: Path | None) -> Attachment:
                       kind=str(value.get("kind") or "").strip())
 
 
-def loads(text: str | bytes, base: Path | None = None) -> Draft:
+def loads(text: str | bytes, base: Path | None = None, folders: AttachmentFolders | None = None) -> Draft:
     if isinstance(text, bytes):
         if len(text) > MAX_DRAFT_BYTES:
             raise DraftError("draft.too_large", limit_mb=MAX_DRAFT_BYTES // (1024 * 1024))
@@ -216,10 +216,10 @@ def loads(text: str | bytes, base: Path | None = None) -> Draft:
         raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise DraftError("draft.unreadable", reason="nesting too deep") from None
-    return draft_from_dict(data, base)
+    return draft_from_dict(data, base, folders)
 
 
-def read_draft(path: str | Path) -> Draft:
+def read_draft(path: str | Path, folders: AttachmentFolders | None = None) -> Draft:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -228,7 +228,7 @@ def read_draft(path: str | Path) -> Draft:
         data = path.read_bytes()
     except OSError as exc:
         raise DraftError("draft.cannot_open", path=str(path), reason=exc.strerror or str(exc)) from None
-    return loads(data, path.resolve().parent)
+    return loads(data, path.resolve().parent, folders)
 
 
 def write_draft(draft: Draft, path: str | Path) -> None:

@@ -36,9 +36,19 @@ def opened(draft, args: argparse.Namespace | None = None):
 
 
 def read_draft(path: str, args: argparse.Namespace | None = None):
+    """A draft file, its attachments read from its own folder or from ``--attachments-from`` folders."""
+    from bhxh_desk.forms.attachments import AttachmentFolders
     from bhxh_desk.forms.draft import read_draft as read
 
-    return opened(read(path), args)
+    folders = tuple(Path(f) for f in (getattr(args, "attachments_from", None) or ()))
+    return opened(read(path, AttachmentFolders(folders)), args)
+
+
+def attachments_option(parser: argparse.ArgumentParser) -> None:
+    """``--attachments-from DIR`` (repeatable), for a command that reads draft files."""
+    parser.add_argument("--attachments-from", action="append", metavar="DIR",
+                        help="thư mục được đọc tệp đính kèm (mặc định: thư mục của tệp nháp) / a folder "
+                             "attachments may be read from (default: the draft's own folder)")
 
 
 def print_issues(issues, lang: str, prefix: str = "  ") -> None:

@@ -12,9 +12,11 @@ from pathlib import Path
 from bhxh_desk.app.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
+    attachments_option,
     group_help,
     lang_of,
     open_store,
+    opened,
     print_issues,
     print_json,
     read_draft,
@@ -131,8 +133,12 @@ def cmd_drafts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_drafts_import(args: argparse.Namespace) -> int:
+    from bhxh_desk.app.actions.attachments import read_for_import
 
-    drafts = [read_draft(path, args) for path in args.files]     # all read first: no half import
+    # All read first: no half import. --adopt-attachments reads the files a draft names outside its
+    # folder (absolute paths of release 0.1) and the import copies them into the store.
+    drafts = [opened(read_for_import(path, folders=args.attachments_from or (), adopt=args.adopt_attachments), args)
+              for path in args.files]
     with open_store(args) as store:
         for path, draft in zip(args.files, drafts, strict=True):
             draft_id = store.create_draft(draft, action="import")
@@ -140,9 +146,23 @@ def cmd_drafts_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drafts_attach(args: argparse.Namespace) -> int:
+    from bhxh_desk.app.actions.attachments import attach_file
+
+    with open_store(args) as store:
+        att = attach_file(store, args.id, args.file, name=args.name, description=args.description or "",
+                          kind=args.kind or "")
+    print(f"{args.id}\t{att.name}\t{len(att.content)}")
+    return EXIT_OK
+
+
 def cmd_drafts_export(args: argparse.Namespace) -> int:
+    from bhxh_desk.app.actions.attachments import export_problem
+
     with open_store(args) as store:
         draft = store.load_draft(args.id)
+        if (problem := export_problem(draft)) is not None:      # embedded, they must fit the stated limit
+            raise problem
         store.record("export", args.id, str(args.output))
     write(Path(args.output), draft.to_json().encode("utf-8"))
     print(args.output)
@@ -268,12 +288,14 @@ def add_parsers(add, formatter) -> None:
 
     p = add("validate", cmd_validate, "Kiểm tra hồ sơ nháp / validate a draft")
     p.add_argument("draft")
+    attachments_option(p)
     p.add_argument("--json", action="store_true")
 
     p = add("build", cmd_build, "Lập tệp BHXHDienTu.xml chưa ký / build the unsigned envelope")
     p.add_argument("draft")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--date", help="ngày lập dd/mm/yyyy (mặc định hôm nay) / date made, default today")
+    attachments_option(p)
 
     p = add("drafts", None, "Hồ sơ nháp trong kho / drafts in the store")
     p.set_defaults(handler=group_help(p))
@@ -285,7 +307,19 @@ def add_parsers(add, formatter) -> None:
     q.set_defaults(handler=cmd_drafts_list)
     q = dsub.add_parser("import", help="nhập tệp nháp / import draft files", formatter_class=formatter)
     q.add_argument("files", nargs="+")
+    attachments_option(q)
+    q.add_argument("--adopt-attachments", action="store_true",
+                   help="đưa vào kho cả tệp đính kèm ghi đường dẫn ngoài thư mục của tệp nháp / bring into the "
+                        "store also the attachments a draft names outside its folder (absolute paths)")
     q.set_defaults(handler=cmd_drafts_import)
+    q = dsub.add_parser("attach", help="đính kèm một tệp vào hồ sơ trong kho / copy a file into a stored dossier",
+                        formatter_class=formatter)
+    q.add_argument("id", type=int)
+    q.add_argument("file")
+    q.add_argument("--name", help="tên hiển thị / the name shown (default: the file's)")
+    q.add_argument("--description")
+    q.add_argument("--kind", help="mã loại giấy tờ (loai_giay_to), ví dụ GDYK / the paper's kind")
+    q.set_defaults(handler=cmd_drafts_attach)
     q = dsub.add_parser("export", help="xuất ra tệp nháp / export to a draft file", formatter_class=formatter)
     q.add_argument("id", type=int)
     q.add_argument("-o", "--output", required=True)
@@ -295,17 +329,20 @@ def add_parsers(add, formatter) -> None:
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--form", required=True, metavar="CODE")
     p.add_argument("--into", metavar="DRAFT", help="thêm vào tệp nháp / append to this draft file")
+    attachments_option(p)
 
     p = add("print", cmd_print, "In biểu mẫu ra PDF / print the forms to PDF")
     p.add_argument("draft")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.add_argument("--form", action="append", metavar="CODE")
     p.add_argument("--place", help="nơi lập, ví dụ TP. Hồ Chí Minh / place written before the date")
+    attachments_option(p)
 
     p = add("export", cmd_export, "Xuất danh sách ra Excel / export lists to Excel")
     p.add_argument("draft")
     p.add_argument("--form", action="append", metavar="CODE")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    attachments_option(p)
 
     p = add("schemas", cmd_schemas, "Sinh hoặc kiểm tra XSD từ danh mục / write or check the form XSDs")
     p.add_argument("action", choices=("write", "check"))
@@ -314,6 +351,7 @@ def add_parsers(add, formatter) -> None:
             "Số phải đóng của đơn vị và người lao động / what the unit and employees pay")
     p.add_argument("draft", metavar="DRAFT.json")
     p.add_argument("--json", action="store_true")
+    attachments_option(p)
     p.add_argument("--budget-funded", action="store_true",
                    help="đơn vị do ngân sách nhà nước bảo đảm chi thường xuyên: không áp dụng mức giảm tạm "
                         "thời 2021-2022 / the State budget pays the unit's regular spending: no 2021-2022 cuts")
