@@ -39,7 +39,7 @@ from bhxh_desk.forms.resources import resource
 _FIELD_KEYS = {
     "name", "label_vi", "label_en", "type", "required", "required_if", "codes", "parent", "max_len",
     "min", "max", "pattern", "multiline", "retired", "default", "default_when", "follows", "help_vi",
-    "help_en",
+    "help_en", "aliases",
     "row_element", "fields",
 }
 
@@ -85,6 +85,7 @@ def _field(data: Mapping[str, Any], where: str) -> Field:
             follows=data.get("follows"),
             help_vi=data.get("help_vi", ""),
             help_en=data.get("help_en", ""),
+            aliases=tuple(map(str, data.get("aliases", ()))),
             row_element=data.get("row_element"),
             fields=children,
         )

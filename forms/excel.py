@@ -11,20 +11,28 @@ what Excel does to Vietnamese data, reporting each repair:
 - text typed in the TCVN3 or VNI legacy fonts becomes Unicode NFC;
 - amounts stored as numbers become whole dong.
 
+Columns are matched to fields by ``forms.columns`` (names, labels, the catalog's aliases); a column that fills
+no field is listed. Formulas are read by the value Excel cached; one with no cached value, or an error value, is
+a refused cell. Text that a spreadsheet would evaluate (=, +, -, @, tab, CR) is exported behind an apostrophe.
+
 An import never half-applies: any refused cell (named by sheet, row and column) refuses the whole file.
-Zip bombs are refused before openpyxl opens the file.
+Zip bombs are refused before openpyxl opens the file; sheets are streamed (read-only mode) and more than
+``MAX_ROWS`` rows of data are refused while they are counted.
 """
 
 from __future__ import annotations
 
 import zipfile
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bhxh_desk.forms.catalog import Catalog, load_catalog
+from bhxh_desk.forms.columns import HEADER_ROWS, Column, SheetMap, find_header, map_columns
 from bhxh_desk.forms.errors import BhxhError
 from bhxh_desk.forms.legacy_text import convert, scores
 from bhxh_desk.forms.model import Field, FieldType, Form
@@ -32,6 +40,7 @@ from bhxh_desk.forms.model import Field, FieldType, Form
 MAX_FILE = 20 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 100
+MAX_ROWS = 100_000        # rows of data in one sheet: a draft of that many rows still opens (64 MB)
 ID_LENGTHS = {FieldType.BHXH_ID: (10,), FieldType.PERSONAL_ID: (12, 9), FieldType.TAX_CODE: (10,)}
 
 
@@ -57,9 +66,26 @@ class CellNote:
 
 @dataclass
 class ImportResult:
+    """What an import would apply, and everything the user should see first (the window's preview, the command
+    line's report): the rows, each repair, each refused cell, and how each sheet's columns were mapped."""
+
     rows: list[dict[str, Any]] = field(default_factory=list)
     converted: list[CellNote] = field(default_factory=list)
     refused: list[CellNote] = field(default_factory=list)
+    sheets: list[SheetMap] = field(default_factory=list)
+
+    def unused(self) -> list[tuple[str, Column]]:
+        """(sheet, column) for every column that fills no field: listed, never dropped unseen."""
+        return [(m.sheet, c) for m in self.sheets for c in m.unused()]
+
+    def unused_lines(self, form_code: str, lang: str = "vi") -> list[str]:
+        """A line for each column that fills no field (its header matched nothing, or named a field another column
+        fills; not those the user set aside): the command line prints them, the window's preview lists them."""
+        from bhxh_desk.forms.messages import render
+
+        return [render("excel.column_taken" if c.how == "taken" else "excel.column_unused", lang, sheet=sheet,
+                       column=c.letter, header=c.header, form=form_code, field=c.matched or "")
+                for sheet, c in self.unused() if c.how != "hand"]
 
 
 def list_fields(form: Form | Field) -> list[Field]:
@@ -76,6 +102,21 @@ def part_sheet(form: Form, table: Field) -> str:
 
 
 # ---------------------------------------------------------------- export
+
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"): such text is written with a
+# leading apostrophe, which no spreadsheet evaluates and which import takes off again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unquote(text: str) -> str:
+    """The text ``safe_text`` was given: export's own apostrophe before a formula sign is taken off."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
 
 def export(rows_by_form: dict[str, list[dict[str, Any]]], path: Path, catalog: Catalog | None = None) -> None:
     from openpyxl import Workbook
@@ -103,10 +144,11 @@ def export(rows_by_form: dict[str, list[dict[str, Any]]], path: Path, catalog: C
             cell.fill = PatternFill("solid", fgColor="DDEBF7")
         for cell in ws[3]:
             cell.font = Font(color="808080", size=8)
-        for row in rows:
-            ws.append(["" if row.get(f.name) is None else str(row[f.name]) for f in fields])
-        for column in ws.iter_cols(min_row=4):
-            for cell in column:
+        for r, row in enumerate(rows, start=4):
+            for c, f in enumerate(fields, start=1):
+                cell = ws.cell(r, c)
+                cell.value = safe_text(row.get(f.name))
+                cell.data_type = "s"              # never a formula, whatever openpyxl makes of the text
                 cell.number_format = "@"          # text: Excel keeps 0123456789 as typed
         for i, f in enumerate(fields, start=1):
             ws.column_dimensions[ws.cell(2, i).column_letter].width = max(10, min(40, len(f.label_vi) + 2))
@@ -129,19 +171,6 @@ def _check_zip(path: Path) -> None:
         raise ExcelError("excel.unreadable", path=path.name, reason=str(exc)[:120]) from None
     if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * max(size, 1) + 10 * 2**20:
         raise ExcelError("excel.bomb", path=path.name)
-
-
-def _header(ws, fields: list[Field]) -> tuple[int, dict[int, Field]]:
-    by_name = {f.name.lower(): f for f in fields}
-    by_label = {f.label_vi.lower(): f for f in fields} | {f.label_en.lower(): f for f in fields if f.label_en}
-    best: tuple[int, dict[int, Field]] = (0, {})
-    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
-        for table in (by_name, by_label):
-            found = {c: table[str(v).strip().lower().rstrip(" *")] for c, v in enumerate(row)
-                     if v is not None and str(v).strip().lower().rstrip(" *") in table}
-            if found and len(found) >= len(best[1]):      # the last header row wins: data starts below it
-                best = (r, found)
-    return best
 
 
 def _text_value(f: Field, value: Any, cell, note) -> str | None:
@@ -190,9 +219,70 @@ def _text_value(f: Field, value: Any, cell, note) -> str | None:
     return str(value)
 
 
-def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None) -> ImportResult:
-    """The rows of ``form_code`` from the workbook. A form in parts comes back as its one record, each part read
-    from its own sheet ("M01B-HSB OmDau"...) and the record's own fields from the form's sheet, if any."""
+@cache
+def _parser_class():
+    """openpyxl's sheet parser, which in its data-only mode gives a formula that has no cached value as None, the
+    same as an empty cell. This one keeps each cell's formula, so that import can name such a cell instead of
+    dropping it. Made on first use: ``import forms.excel`` does not load openpyxl."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cell["formula"] = "=" + (formula.text or "")
+            return cell
+
+    return Parser
+
+
+class _Cell(NamedTuple):
+    row: int
+    column: int            # from 0
+    value: Any
+    formula: str | None    # "=..." when the cell holds a formula: its value is the cached one, or None
+    error: bool            # an error value (#DIV/0!, #REF!...)
+    style_id: int
+
+
+def _rows(wb, ws, first: int = 1) -> Iterator[tuple[int, dict[int, _Cell]]]:
+    """The sheet's rows as they stand in its XML, streamed: row number → its non-empty cells. Neither the
+    dimension tag (optional, and it can lie) nor gaps between row numbers cost anything."""
+    with ws._get_source() as src:
+        parser = _parser_class()(src, ws._shared_strings, data_only=True, epoch=wb.epoch, date_formats=wb._date_formats,
+                         timedelta_formats=wb._timedelta_formats)
+        for number, cells in parser.parse():
+            if number < first:
+                continue
+            found = {}
+            for c in cells:
+                value = c["value"]
+                if c.get("formula") or not (value is None or (isinstance(value, str) and not value.strip())):
+                    found[c["column"] - 1] = _Cell(number, c["column"] - 1, value, c.get("formula"),
+                                                   c["data_type"] == "e", c["style_id"])
+            if found:
+                yield number, found
+
+
+def _font(wb, style_id: int, cache: dict[int, str | None]) -> str | None:
+    if style_id not in cache:
+        try:
+            cache[style_id] = wb._fonts[wb._cell_styles[style_id].fontId].name
+        except (IndexError, AttributeError, TypeError):
+            cache[style_id] = None
+    return cache[style_id]
+
+
+def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None,
+                 by_hand: Mapping[str, Mapping[str, str | None]] | None = None) -> ImportResult:
+    """The rows of ``form_code`` from the workbook, with how each sheet's columns were mapped. ``by_hand`` maps,
+    per sheet (or "*" for any sheet), a column letter to a field name (or None: not used), as the user chose in the
+    preview or with the command line's ``--column``.
+
+    A form in parts comes back as its one record, each part read from its own sheet ("M01B-HSB OmDau"...) and the
+    record's own fields from the form's sheet, if any. More than ``MAX_ROWS`` rows of data in a sheet refuse the
+    file while they are counted, before anything is converted."""
     from openpyxl import load_workbook
 
     catalog = catalog or load_catalog()
@@ -200,72 +290,122 @@ def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None) -> 
     path = Path(path)
     _check_zip(path)
     try:
-        wb = load_workbook(path, read_only=False, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:        # openpyxl raises many types on broken files: all mean "unreadable"
         raise ExcelError("excel.unreadable", path=path.name, reason=type(exc).__name__) from None
     result = ImportResult()
-    tables = part_tables(form)
-    if not tables:
-        ws = wb[form_code] if form_code in wb.sheetnames else wb.active
-        result.rows = _read_sheet(ws, list_fields(form), form_code, result)
-    else:
-        record: dict[str, Any] = {}
-        if form_code in wb.sheetnames:
-            own = _read_sheet(wb[form_code], list_fields(form), form_code, result, required=False)
-            record.update(own[0] if own else {})
-        found = False
-        for table in tables:
-            name = part_sheet(form, table)
-            if name in wb.sheetnames:
-                found = True
-                items = _read_sheet(wb[name], list_fields(table), form_code, result, required=False)
-                if items:
-                    record[table.name] = items
-        if not found:
-            raise ExcelError("excel.no_header", sheet=", ".join(part_sheet(form, t) for t in tables), form=form_code)
-        result.rows = [record] if record else []
+    try:
+        tables = part_tables(form)
+        if not tables:
+            ws = wb[form_code] if form_code in wb.sheetnames else wb.worksheets[0]
+            result.rows = _read_sheet(wb, ws, list_fields(form), form_code, result, by_hand)
+        else:
+            record: dict[str, Any] = {}
+            if form_code in wb.sheetnames:
+                own = _read_sheet(wb, wb[form_code], list_fields(form), form_code, result, by_hand, required=False)
+                record.update(own[0] if own else {})
+            found = False
+            for table in tables:
+                name = part_sheet(form, table)
+                if name in wb.sheetnames:
+                    found = True
+                    items = _read_sheet(wb, wb[name], list_fields(table), form_code, result, by_hand,
+                                        required=False)
+                    if items:
+                        record[table.name] = items
+            if not found:
+                raise ExcelError("excel.no_header", sheet=", ".join(part_sheet(form, t) for t in tables),
+                                 form=form_code)
+            result.rows = [record] if record else []
+    except ExcelError:
+        raise
+    except Exception as exc:       # a sheet's XML broken past what openpyxl checks on opening
+        raise ExcelError("excel.unreadable", path=path.name, reason=type(exc).__name__) from None
+    finally:
+        wb.close()
     if result.refused:
         result.rows = []           # never half-applied
     return result
 
 
-def _read_sheet(ws, fields: list[Field], form_code: str, result: ImportResult, *,
+def _read_sheet(wb, ws, fields: list[Field], form_code: str, result: ImportResult,
+                by_hand: Mapping[str, Mapping[str, str | None]] | None, *,
                 required: bool = True) -> list[dict[str, Any]]:
-    header_row, columns = _header(ws, fields)
-    if not columns:
+    # Pass 1, streamed: the header, the columns that hold data, the row count (stopped at the limit) and the legacy
+    # encoding of the whole sheet from all its text (a short name alone may not tell).
+    head: list[tuple[int, list[Any]]] = []
+    data_columns: set[int] = set()
+    totals: Counter[str] = Counter()
+    count = 0
+    for number, cells in _rows(wb, ws):
+        if number <= HEADER_ROWS:
+            width = max(cells) + 1
+            head.append((number, [cells[i].value if i in cells else None for i in range(width)]))
+            continue
+        if not head and not count:
+            break                   # nothing in the first rows: no header to find
+        count += 1
+        if count > MAX_ROWS:
+            raise ExcelError("excel.too_many_rows", sheet=ws.title, limit=f"{MAX_ROWS:,}".replace(",", "."))
+        data_columns.update(cells)
+        for cell in cells.values():
+            if isinstance(cell.value, str):
+                t3, vni = scores(cell.value)
+                totals["TCVN3"] += t3
+                totals["VNI"] += vni
+    header_row, columns = find_header(head, fields)
+    for number, values in head:     # rows under the header among the first ten are data too
+        if number > header_row:
+            count += 1
+            data_columns.update(i for i, v in enumerate(values) if v is not None and str(v).strip())
+    if count > MAX_ROWS:
+        raise ExcelError("excel.too_many_rows", sheet=ws.title, limit=f"{MAX_ROWS:,}".replace(",", "."))
+    hand = (by_hand or {}).get(ws.title, (by_hand or {}).get("*"))
+    if header_row:
+        headers = next(values for number, values in head if number == header_row)
+        columns = map_columns(headers, fields, hand, data_columns)
+    result.sheets.append(SheetMap(ws.title, header_row, columns))
+    mapped = {c.index: c for c in columns if c.field is not None}
+    if not mapped:
         if not required:
             return []
         raise ExcelError("excel.no_header", sheet=ws.title, form=form_code)
-    rows: list[dict[str, Any]] = []
-    # One legacy encoding for the whole sheet, from all its text: a short name alone may not tell.
-    totals = Counter()
-    for row in ws.iter_rows(min_row=header_row + 1):
-        for c, f in columns.items():
-            v = row[c].value if c < len(row) else None
-            if isinstance(v, str) and f.type in (FieldType.TEXT, FieldType.CODE):
-                t3, vni = scores(v)
-                totals["TCVN3"] += t3
-                totals["VNI"] += vni
+    by_name = {f.name: f for f in fields}
     sheet_encoding = totals.most_common(1)[0][0] if sum(totals.values()) >= 2 else None
-    for row in ws.iter_rows(min_row=header_row + 1):
+    fonts: dict[int, str | None] = {}
+    # Pass 2: the rows below the header, converted; every repair and every refusal is noted by cell.
+    rows: list[dict[str, Any]] = []
+    for _number, cells in _rows(wb, ws, first=header_row + 1):
         values: dict[str, Any] = {}
-        for c, f in columns.items():
-            cell = row[c] if c < len(row) else None
-            raw = cell.value if cell is not None else None
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+        for index, column in mapped.items():
+            cell = cells.get(index)
+            if cell is None:
                 continue
+            f = by_name[column.field]
 
-            def note(code: str, detail: str, refused: bool = False, _cell=cell, _f=f) -> None:
-                entry = CellNote(sheet=ws.title, row=_cell.row, column=_cell.column_letter, field=_f.name, code=code,
+            def note(code: str, detail: str, refused: bool = False, _cell=cell, _f=f, _letter=column.letter) -> None:
+                entry = CellNote(sheet=ws.title, row=_cell.row, column=_letter, field=_f.name, code=code,
                                  detail=detail)
                 (result.refused if refused else result.converted).append(entry)
 
+            raw = cell.value
+            if cell.error:
+                note("excel.cell_error", f"{cell.formula or ''} {raw}".strip(), refused=True)
+                continue
+            if cell.formula is not None:
+                if raw is None:
+                    note("excel.formula_no_value", cell.formula, refused=True)
+                    continue
+                note("excel.formula_value", f"{cell.formula} → {raw}")
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                continue
+            if isinstance(raw, str):
+                raw = unquote(raw)
             text = _text_value(f, raw, cell, note)
             if text is None:
                 continue
             if f.type in (FieldType.TEXT, FieldType.CODE):
-                font = cell.font.name if cell.font is not None else None
-                legacy = convert(text, font, sheet_encoding)
+                legacy = convert(text, _font(wb, cell.style_id, fonts), sheet_encoding)
                 if legacy is not None:
                     note("excel.legacy_converted", f"{legacy.encoding}: {legacy.original} → {legacy.text}")
                     text = legacy.text

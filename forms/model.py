@@ -72,6 +72,7 @@ class Field:
     follows: str | None = None     # a birthdate sibling whose precision this code states (CCNS: 0, 1, 2)
     help_vi: str = ""
     help_en: str = ""
+    aliases: tuple[str, ...] = ()           # other headers a spreadsheet gives this column (forms.columns)
     row_element: str | None = None          # for TABLE: the repeated child element
     fields: tuple[Field, ...] = ()          # for GROUP and TABLE
 

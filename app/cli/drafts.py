@@ -169,12 +169,43 @@ def cmd_drafts_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _by_hand(pairs: list[str] | None) -> dict[str, str | None]:
+    """``--column C=Cmnd`` maps column C to a field by hand; ``--column C=`` sets it aside."""
+    out: dict[str, str | None] = {}
+    for pair in pairs or ():
+        letter, sep, name = pair.partition("=")
+        if not sep or not letter.strip().isalpha():
+            raise BhxhError("excel.bad_column", column=pair, reason="LETTER=FIELD")
+        out[letter.strip().upper()] = name.strip() or None
+    return out
+
+
+def draft_bytes(draft, path: str | Path) -> bytes:
+    """The draft as it will be written, refused when the app's own read limit would refuse to open it again."""
+    from bhxh_desk.forms.draft import MAX_DRAFT_BYTES
+    from bhxh_desk.forms.errors import DraftError
+
+    data = draft.to_json().encode("utf-8")
+    if len(data) > MAX_DRAFT_BYTES:
+        raise DraftError("draft.would_be_too_large", path=str(path), size_mb=f"{len(data) / 2**20:.1f}",
+                         limit_mb=MAX_DRAFT_BYTES // 2**20)
+    return data
+
+
 def cmd_import(args: argparse.Namespace) -> int:
-    from bhxh_desk.forms.draft import write_draft
-    from bhxh_desk.forms.excel import import_sheet
+    from bhxh_desk.forms.catalog import load_catalog
+    from bhxh_desk.forms.excel import import_sheet, list_fields, part_tables
 
     lang = lang_of(args)
-    result = import_sheet(Path(args.file), args.form)
+    form = load_catalog().form(args.form)
+    hand = _by_hand(args.column)
+    known = {f.name for f in list_fields(form)} | {f.name for t in part_tables(form) for f in list_fields(t)}
+    for letter, name in hand.items():
+        if name is not None and name not in known:
+            raise BhxhError("excel.bad_column", column=f"{letter}={name}", reason=", ".join(sorted(known)))
+    result = import_sheet(Path(args.file), args.form, by_hand={"*": hand})
+    for line in result.unused_lines(args.form, lang):
+        print(line, file=sys.stderr)
     for note in result.converted:
         print(note.message(lang), file=sys.stderr)
     for note in result.refused:
@@ -184,13 +215,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.into:
         draft = read_draft(args.into, args)
-        from bhxh_desk.forms.catalog import load_catalog
-
-        if load_catalog().form(args.form).kind == "parts":    # one record (01B-HSB): the sheet replaces it
+        if form.kind == "parts":    # one record (01B-HSB): the sheet replaces it
             draft.forms[args.form] = list(result.rows)
         else:
             draft.forms.setdefault(args.form, []).extend(result.rows)
-        write_draft(draft, args.into)
+        write(Path(args.into), draft_bytes(draft, args.into))     # checked before anything is written
         print(f"{len(result.rows)} → {args.into} ({args.form})")
     else:
         print_json({args.form: result.rows})
@@ -329,6 +358,9 @@ def add_parsers(add, formatter) -> None:
     p.add_argument("file", metavar="FILE.xlsx")
     p.add_argument("--form", required=True, metavar="CODE")
     p.add_argument("--into", metavar="DRAFT", help="thêm vào tệp nháp / append to this draft file")
+    p.add_argument("--column", action="append", metavar="C=FIELD",
+                   help="gán tay cột C cho trường FIELD (C= để bỏ cột) / map column C to FIELD by hand (C= sets "
+                        "it aside)")
     attachments_option(p)
 
     p = add("print", cmd_print, "In biểu mẫu ra PDF / print the forms to PDF")
