@@ -231,13 +231,25 @@ def read_draft(path: str | Path, folders: AttachmentFolders | None = None) -> Dr
     return loads(data, path.resolve().parent, folders)
 
 
+def draft_bytes(draft: Draft, path: str | Path) -> bytes:
+    """The file as it will be written, refused when this app's own read limit would refuse to open it again (an
+    Excel import once wrote a 73 MB draft over the 64 MB limit)."""
+    data = draft.to_json().encode("utf-8")
+    if len(data) > MAX_DRAFT_BYTES:
+        raise DraftError("draft.would_be_too_large", path=str(path), size_mb=f"{len(data) / 2**20:.1f}",
+                         limit_mb=MAX_DRAFT_BYTES // 2**20)
+    return data
+
+
 def write_draft(draft: Draft, path: str | Path) -> None:
-    """Write atomically: a crash mid-write leaves the old file, never half a draft."""
+    """Write atomically: a crash mid-write leaves the old file, never half a draft; nothing is written when the
+    draft would be too large to read back."""
     path = Path(path)
+    data = draft_bytes(draft, path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(draft.to_json())
+        with tmp.open("wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(path)

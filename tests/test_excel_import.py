@@ -197,3 +197,19 @@ def test_cli_import_into_refuses_a_draft_over_the_read_limit_before_writing(tmp_
     assert "64 MB" in r.stderr and str(draft) in r.stderr
     assert draft.read_bytes() == before
     assert not list(tmp_path.glob(".*"))          # no temporary file left behind either
+
+
+def test_no_draft_is_written_that_the_reader_would_refuse(tmp_path):
+    """forms.draft.write_draft (import --into, the window's export, drafts export) checks the size first."""
+    from bhxh_desk.forms.draft import MAX_DRAFT_BYTES, draft_from_dict, read_draft, write_draft
+    from bhxh_desk.forms.errors import DraftError
+
+    d = example_dict()
+    d["forms"]["D02-TS"] = [{"Hoten": "x" * 1000}] * (MAX_DRAFT_BYTES // 1000)
+    target = tmp_path / "d.json"
+    with pytest.raises(DraftError) as info:
+        write_draft(draft_from_dict(d), target)
+    assert info.value.code == "draft.would_be_too_large" and not list(tmp_path.iterdir())
+    d["forms"]["D02-TS"] = d["forms"]["D02-TS"][:1000]
+    write_draft(draft_from_dict(d), target)
+    assert len(read_draft(target).forms["D02-TS"]) == 1000

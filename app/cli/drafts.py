@@ -158,13 +158,14 @@ def cmd_drafts_attach(args: argparse.Namespace) -> int:
 
 def cmd_drafts_export(args: argparse.Namespace) -> int:
     from bhxh_desk.app.actions.attachments import export_problem
+    from bhxh_desk.forms.draft import draft_bytes
 
     with open_store(args) as store:
         draft = store.load_draft(args.id)
         if (problem := export_problem(draft)) is not None:      # embedded, they must fit the stated limit
             raise problem
         store.record("export", args.id, str(args.output))
-    write(Path(args.output), draft.to_json().encode("utf-8"))
+    write(Path(args.output), draft_bytes(draft, args.output))
     print(args.output)
     return EXIT_OK
 
@@ -180,20 +181,9 @@ def _by_hand(pairs: list[str] | None) -> dict[str, str | None]:
     return out
 
 
-def draft_bytes(draft, path: str | Path) -> bytes:
-    """The draft as it will be written, refused when the app's own read limit would refuse to open it again."""
-    from bhxh_desk.forms.draft import MAX_DRAFT_BYTES
-    from bhxh_desk.forms.errors import DraftError
-
-    data = draft.to_json().encode("utf-8")
-    if len(data) > MAX_DRAFT_BYTES:
-        raise DraftError("draft.would_be_too_large", path=str(path), size_mb=f"{len(data) / 2**20:.1f}",
-                         limit_mb=MAX_DRAFT_BYTES // 2**20)
-    return data
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     from bhxh_desk.forms.catalog import load_catalog
+    from bhxh_desk.forms.draft import write_draft
     from bhxh_desk.forms.excel import import_sheet, list_fields, part_tables
 
     lang = lang_of(args)
@@ -219,7 +209,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             draft.forms[args.form] = list(result.rows)
         else:
             draft.forms.setdefault(args.form, []).extend(result.rows)
-        write(Path(args.into), draft_bytes(draft, args.into))     # checked before anything is written
+        write_draft(draft, args.into)         # refused before writing when too large to read back
         print(f"{len(result.rows)} → {args.into} ({args.form})")
     else:
         print_json({args.form: result.rows})
