@@ -55,6 +55,14 @@ SETTINGS: tuple[Setting, ...] = (
             "(hồ sơ đã nộp gắn với địa chỉ cổng).",
             "The TCP port of the sandbox gateway on this computer: a free one picked at first start, then kept "
             "(filed dossiers are keyed by the gateway's address).", editable=False),
+    Setting("store", str, "",
+            "Kho dữ liệu: để trống là tệp trên máy này; postgresql://người-dùng@máy-chủ/csdl là kho dùng chung "
+            "của văn phòng (không ghi mật khẩu vào đây; BHXH_DESK_STORE được ưu tiên).",
+            "The store: empty for the file on this PC; postgresql://user@server/db for the office's shared store "
+            "(no password here; BHXH_DESK_STORE wins)."),
+    Setting("clerk_name", str, "",
+            "Tên nhân viên ghi vào nhật ký kho dùng chung; để trống: tên người dùng của hệ điều hành.",
+            "The clerk's name written to the shared store's audit trail; empty: the OS user's name."),
     Setting("column_widths", dict, {},
             "Độ rộng các cột của bảng, theo biểu mẫu.",
             "Column widths of the grid, by form.", editable=False),

@@ -116,3 +116,31 @@ def offline_app(qtbot, tmp_path, monkeypatch):
 def offline(offline_app):
     """The window of ``offline_app``."""
     return offline_app.window
+
+
+# ---------------------------------------------------------------- the office store (a real PostgreSQL)
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL cluster for the session (tests/postgres.py); skipped only when BHXH_DESK_SKIP_POSTGRES=1."""
+    import os
+
+    if os.environ.get("BHXH_DESK_SKIP_POSTGRES") == "1":
+        pytest.skip("BHXH_DESK_SKIP_POSTGRES=1")
+    from tests import postgres
+
+    try:
+        server = postgres.start()
+    except (RuntimeError, OSError, ImportError) as exc:      # missing PostgreSQL fails, never skips
+        pytest.fail(f"no PostgreSQL for the office store tests: {exc}")
+    yield server
+    from bhxh_desk.app.store.postgres import close_pools
+
+    close_pools()
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """The URL of a fresh, empty office store on the session's server."""
+    return postgres_server.store_url()

@@ -1,4 +1,5 @@
-"""The SQLite store: drafts, rows, states, audit, and surviving kill -9 (app.store)."""
+"""The store on both back ends (SQLite, and a real PostgreSQL server): drafts, rows, states, audit; and the
+SQLite file's own properties: private, WAL, surviving kill -9 (app.store)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from tests.conftest import EXAMPLE, ROOT
 from tests.crash_writer import digest
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as s:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """Every test that takes ``store`` runs on both back ends."""
+    where = tmp_path / "s.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with Store(where) as s:
         yield s
 
 
@@ -103,8 +106,9 @@ def test_unreadable_file_is_a_store_error(tmp_path):
     assert info.value.code == "store.failed"
 
 
-def test_wal_mode(store):
-    assert store.read("PRAGMA journal_mode")[0][0] == "wal"
+def test_wal_mode(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        assert store.read("PRAGMA journal_mode")[0][0] == "wal"
 
 
 def test_survives_kill_9(tmp_path):
@@ -141,3 +145,52 @@ def test_survives_kill_9(tmp_path):
                 assert digest(store.load_draft(draft_id)) == expected, draft_id
     print(f"\nkill -9 test: 100 kills, {len(last)} drafts checked")
     assert len(last) >= 100
+
+
+def test_outbox_queue_once_and_move(store, example):
+    """The outbox on both back ends: the same file queues once with one key; its moves are the dossier's."""
+    from bhxh_desk.app.gateway.protocol import Receipt
+    from bhxh_desk.app.store.outbox import Outbox
+
+    i = store.create_draft(example)
+    store.set_state(i, State.VALID)
+    store.set_state(i, State.SIGNED)
+    outbox = Outbox(store)
+    first = outbox.queue(b"<signed/>", gateway="https://gw", account="TA1234A", unit="TA1234A", draft_id=i)
+    again = outbox.queue(b"<signed/>", gateway="https://gw", account="TA1234A", unit="TA1234A", draft_id=i)
+    assert first.id == again.id and first.idempotency_key == again.idempotency_key
+    assert outbox.file(first.id) == b"<signed/>" and store.draft_info(i).state == State.QUEUED
+    outbox.attempt(first.id)
+    got = outbox.received(first.id, Receipt("00001/2026/00000", "2026-03-01T10:00:00+07:00", 200, first.digest,
+                                            first.idempotency_key, False))
+    assert (got.state, got.attempts, got.so_ho_so) == (State.RECEIVED, 1, "00001/2026/00000")
+    assert outbox.find("00001/2026/00000").id == first.id and store.draft_info(i).state == State.RECEIVED
+    assert [s.id for s in outbox.all((State.RECEIVED,))] == [first.id]
+
+
+def test_register_and_ui_state(store, example):
+    from bhxh_desk.app.store import register
+
+    assert register.remember(store, example) > 0
+    person = next(r for r in example.forms["D02-TS"] if r.get("Masobhxh"))
+    known = register.lookup(store, example.unit.code, ma_so_bhxh=person["Masobhxh"])
+    assert known is not None and known.get("Hoten") == person.get("Hoten")
+    assert register.lookup(store, "KHAC", ma_so_bhxh=person["Masobhxh"]) is None
+    store.ui_set("open", "3")
+    store.ui_set("open", "4")
+    assert store.ui_get("open") == "4" and store.ui_get("none", "x") == "x"
+
+
+def test_insert_delete_rows_keep_order(store, example):
+    i = store.create_draft(example)
+    rows = list(example.forms["D02-TS"])
+    store.insert_row(i, "D02-TS", 0, {"pa": "A"})
+    store.insert_row(i, "D02-TS", 2, {"pa": "B"})
+    store.delete_row(i, "D02-TS", 1)
+    got = store.load_draft(i).forms["D02-TS"]
+    assert got[0] == {"pa": "A"} and got[1] == {"pa": "B"} and got[2:] == rows[1:]
+    store.append_rows(i, "D02-TS", [{"pa": "C"}, {"pa": "D"}])
+    store.truncate_rows(i, "D02-TS", len(got))
+    assert store.load_draft(i).forms["D02-TS"] == got
+    store.delete_draft(i)
+    assert store.drafts() == []

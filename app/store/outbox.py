@@ -4,7 +4,7 @@
 
 ``Submitted`` means "an upload was attempted and its outcome is unknown": after a crash or a lost reply
 the dossier is sent again with the *same* idempotency key, which the gateway answers with its first
-receipt. Every method is one transaction on the store's file.
+receipt. Every method is one transaction on the store.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ class Outbox:
         digest = hashlib.sha256(file).hexdigest()
         now = _now()
         with self.store.transaction() as c:
-            c.execute("""INSERT OR IGNORE INTO submissions (draft_id, gateway, account, unit, file, digest,
-                         idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            c.execute("""INSERT INTO submissions (draft_id, gateway, account, unit, file, digest,
+                         idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                         ON CONFLICT (gateway, digest) DO NOTHING""",
                       (draft_id, gateway, account, unit, file, digest, str(uuid.uuid4()), State.QUEUED, now, now))
             row = c.execute(f"SELECT {_FIELDS} FROM submissions WHERE gateway = ? AND digest = ?",
                             (gateway, digest)).fetchone()
@@ -94,11 +95,11 @@ class Outbox:
         row = self._one("SELECT file FROM submissions WHERE id = ?", (submission_id,))
         if row is None:
             raise StoreError("store.not_found", what="submission", key=str(submission_id))
-        return row[0]
+        return bytes(row[0])
 
     def result(self, submission_id: int) -> bytes | None:
         row = self._one("SELECT result FROM submissions WHERE id = ?", (submission_id,))
-        return row[0] if row else None
+        return bytes(row[0]) if row and row[0] is not None else None
 
     def all(self, states: tuple[State, ...] = ()) -> list[Submission]:
         sql = f"SELECT {_FIELDS} FROM submissions"

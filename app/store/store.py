@@ -1,16 +1,18 @@
-"""``Store``: the one object that reads and writes the local SQLite file.
+"""``Store``: the one object that reads and writes the store, a SQLite file or the office's PostgreSQL.
 
 A draft is kept as a header (procedure, period, unit snapshot, state, revision) plus one row of
 ``draft_rows`` per form row, so that an edit to one cell of a 10,000-row list rewrites one small row,
 not the whole draft. Every public method is a single transaction. ``revision`` goes up with each edit;
 callers that hold a revision can pass it back as ``expected_revision`` and get ``store.conflict`` instead
 of silently overwriting a newer edit made in another window or process.
+
+The SQL here is written once for both back ends (``app.store.backend``): ``?`` placeholders, upserts with
+``ON CONFLICT … DO``, new ids with ``RETURNING id``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -18,9 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bhxh_desk.app.paths import default_paths
+from bhxh_desk.app.store.backend import Backend, open_backend
 from bhxh_desk.app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
-from bhxh_desk.app.store.schema import connect
 from bhxh_desk.app.workflow import EDITABLE, Action, State, after_edit, can_move, require
 from bhxh_desk.forms.attachments import Attachment
 from bhxh_desk.forms.draft import Draft, Row, Unit
@@ -48,14 +49,19 @@ _INFO = f"""SELECT d.id, u.code, d.procedure, d.period, {_STATE}, d.revision, d.
 
 
 class Store:
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = Path(path) if path else default_paths().store
-        self._conn = connect(self.path)
+    def __init__(self, path: Path | str | None = None) -> None:
+        """``path``: a SQLite file, a ``postgresql://`` URL, or None for ``app.store.backend.default_location``."""
+        self._conn: Backend = open_backend(path)
+        # What a worker thread passes to Store() to open its own connection: the file, or the URL.
+        self.path: Path | str = getattr(self._conn, "path", None) or Path(self._conn.location)
+        self.location = self._conn.location
+        self.dialect = self._conn.dialect
         self.closed = False
 
     def close(self) -> None:
-        self.closed = True
-        self._conn.close()
+        if not self.closed:
+            self.closed = True
+            self._conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -64,28 +70,28 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE), committed when the block ends and rolled back if it
-        raises; the modules of ``app.store`` (outbox, register, OTP requests) write through it, so every
-        statement on this file is this package's own."""
+    def transaction(self) -> Iterator[Backend]:
+        """One write transaction (SQLite: BEGIN IMMEDIATE), committed when the block ends and rolled back if
+        it raises; the modules of ``app.store`` (outbox, register, OTP requests) write through it, so every
+        statement on the store is this package's own."""
         conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.begin()
             try:
                 yield conn
             except BaseException:
-                conn.execute("ROLLBACK")
+                conn.rollback()
                 raise
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StoreError("store.failed", path=str(self.path), reason=str(exc)) from None
+            conn.commit()
+        except conn.errors as exc:
+            raise StoreError("store.failed", path=self.location, reason=str(exc)) from None
 
     def read(self, sql: str, args: tuple | list = ()) -> list[tuple]:
         """The rows of one query, on this store's connection: for the modules of ``app.store``."""
         try:
             return self._conn.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError("store.failed", path=str(self.path), reason=str(exc)) from None
+        except self._conn.errors as exc:
+            raise StoreError("store.failed", path=self.location, reason=str(exc)) from None
 
     # ------------------------------------------------------------ units
 
@@ -101,7 +107,7 @@ class Store:
             return self._unit_by_code(c, unit.code)
 
     @staticmethod
-    def _unit_by_code(c: sqlite3.Connection, code: str) -> UnitRecord:
+    def _unit_by_code(c: Backend, code: str) -> UnitRecord:
         row = c.execute(
             "SELECT id, code, name, tax_code, agency_code, signer, phone FROM units WHERE code = ?", (code,)
         ).fetchone()
@@ -111,11 +117,11 @@ class Store:
 
     def units(self, search: str = "") -> list[UnitRecord]:
         like = f"%{search.casefold()}%"
-        rows = self._conn.execute(
+        rows = self.read(
             """SELECT id, code, name, tax_code, agency_code, signer, phone FROM units
                WHERE lower(code) LIKE ? OR lower(name) LIKE ? OR tax_code LIKE ? ORDER BY name, code""",
             (like, like, like),
-        ).fetchall()
+        )
         return [UnitRecord(*r) for r in rows]
 
     # ------------------------------------------------------------ drafts
@@ -131,12 +137,11 @@ class Store:
                  draft.unit.signer, draft.unit.phone, now),
             )
             unit_id = self._unit_by_code(c, draft.unit.code).id
-            cur = c.execute(
+            draft_id = int(c.execute(
                 """INSERT INTO drafts (unit_id, procedure, period, unit_json, state, revision, created_at,
-                   updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)""",
+                   updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
                 (unit_id, draft.procedure, draft.period, _dump(asdict(draft.unit)), State.DRAFT, now, now),
-            )
-            draft_id = int(cur.lastrowid or 0)
+            ).fetchone()[0])
             self._write_forms(c, draft_id, draft.forms, draft.attachments)
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
                       (draft_id, State.DRAFT, now, action))
@@ -144,7 +149,7 @@ class Store:
         return draft_id
 
     @staticmethod
-    def _write_forms(c: sqlite3.Connection, draft_id: int, forms: dict[str, list[Row]],
+    def _write_forms(c: Backend, draft_id: int, forms: dict[str, list[Row]],
                      attachments: list[Attachment] | None = None) -> None:
         c.executemany(
             "INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
@@ -155,7 +160,7 @@ class Store:
             "INSERT INTO draft_attachments (draft_id, seq, name, description, content, kind) VALUES (?, ?, ?, ?, ?, ?)",
             ((draft_id, i, a.name, a.description, a.content, a.kind) for i, a in enumerate(attachments or [])))
 
-    def _info_row(self, c: sqlite3.Connection, draft_id: int) -> tuple:
+    def _info_row(self, c: Backend, draft_id: int) -> tuple:
         """(state, revision, filed): the dossier's one state (its submission's, once filed) and revision."""
         row = c.execute(f"SELECT {_STATE}, d.revision, d.submission_id FROM drafts d WHERE d.id = ?",
                         (draft_id,)).fetchone()
@@ -163,7 +168,7 @@ class Store:
             raise StoreError("store.not_found", what="draft", key=str(draft_id))
         return row
 
-    def _begin_edit(self, c: sqlite3.Connection, draft_id: int, expected_revision: int | None) -> None:
+    def _begin_edit(self, c: Backend, draft_id: int, expected_revision: int | None) -> None:
         state, revision, _filed = self._info_row(c, draft_id)
         state = State(state)
         if expected_revision is not None and revision != expected_revision:
@@ -200,7 +205,8 @@ class Store:
                               (draft_id, form)).fetchone()[0]
             if not 0 <= index <= count:
                 raise StoreError("store.not_found", what="row", key=f"{form}#{index + 1}")
-            c.execute("INSERT OR REPLACE INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?)",
+            c.execute("INSERT INTO draft_rows (draft_id, form, seq, content) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (draft_id, form, seq) DO UPDATE SET content = excluded.content",
                       (draft_id, form, index, _dump(row)))
             return int(c.execute("SELECT revision FROM drafts WHERE id = ?", (draft_id,)).fetchone()[0])
 
@@ -250,7 +256,7 @@ class Store:
 
     def load_draft(self, draft_id: int) -> Draft:
         c = self._conn
-        c.execute("BEGIN")     # one consistent snapshot of header and rows
+        c.begin_read()     # one consistent snapshot of header and rows
         try:
             row = c.execute("SELECT procedure, period, unit_json FROM drafts WHERE id = ?", (draft_id,)).fetchone()
             if row is None:
@@ -264,7 +270,7 @@ class Store:
                 "SELECT name, description, content, kind FROM draft_attachments WHERE draft_id = ? ORDER BY seq",
                 (draft_id,))]
         finally:
-            c.execute("COMMIT")
+            c.commit()
         # A draft stored by an earlier version opens in today's catalog; the store keeps it as it was until
         # the next edit writes the row back, so opening alone changes nothing stored.
         migrations = migrate(row[0], forms)
@@ -281,10 +287,11 @@ class Store:
             sql += f" AND {_STATE} = ?"
             args.append(str(state))
         sql += " ORDER BY d.updated_at DESC, d.id DESC"
-        return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self._conn.execute(sql, args)]
+        return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self.read(sql, args)]
 
     def draft_info(self, draft_id: int) -> DraftInfo:
-        r = self._conn.execute(_INFO + " WHERE d.id = ?", (draft_id,)).fetchone()
+        found = self.read(_INFO + " WHERE d.id = ?", (draft_id,))
+        r = found[0] if found else None
         if r is None:
             raise StoreError("store.not_found", what="draft", key=str(draft_id))
         return DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:])
@@ -322,12 +329,12 @@ class Store:
             self.log(c, "sign", draft_id, note)
 
     def signed_file(self, draft_id: int) -> bytes | None:
-        row = self._conn.execute("SELECT signed_file FROM drafts WHERE id = ?", (draft_id,)).fetchone()
-        return row[0] if row else None
+        rows = self.read("SELECT signed_file FROM drafts WHERE id = ?", (draft_id,))
+        return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def ui_get(self, key: str, default: str = "") -> str:
-        row = self._conn.execute("SELECT value FROM ui_state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else default
+        rows = self.read("SELECT value FROM ui_state WHERE key = ?", (key,))
+        return rows[0][0] if rows else default
 
     def ui_set(self, key: str, value: str) -> None:
         with self.transaction() as c:
@@ -348,9 +355,7 @@ class Store:
             self.log(c, "state", draft_id, f"{current} → {state}")
 
     def history(self, draft_id: int) -> list[StateChange]:
-        rows = self._conn.execute(
-            "SELECT state, at, note FROM state_history WHERE draft_id = ? ORDER BY id", (draft_id,)
-        ).fetchall()
+        rows = self.read("SELECT state, at, note FROM state_history WHERE draft_id = ? ORDER BY id", (draft_id,))
         return [StateChange(State(s), at, note) for s, at, note in rows]
 
     def record(self, action: str, draft_id: int | None = None, detail: str = "") -> None:
@@ -358,13 +363,11 @@ class Store:
             self.log(c, action, draft_id, detail)
 
     @staticmethod
-    def log(c: sqlite3.Connection, action: str, draft_id: int | None, detail: str) -> None:
+    def log(c: Backend, action: str, draft_id: int | None, detail: str) -> None:
         """An audit entry, inside the caller's transaction."""
         c.execute("INSERT INTO audit (at, action, draft_id, detail) VALUES (?, ?, ?, ?)",
                   (_now(), action, draft_id, detail))
 
     def audit(self, limit: int = 100) -> list[AuditEntry]:
-        rows = self._conn.execute(
-            "SELECT at, action, draft_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
+        rows = self.read("SELECT at, action, draft_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,))
         return [AuditEntry(*r) for r in rows]

@@ -1,0 +1,98 @@
+"""The office store's own rules on a real PostgreSQL server: its URL, its TLS, its migrations; and the
+single-PC store working with no psycopg installed at all."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from bhxh_desk.app.store import Store
+from bhxh_desk.app.store.postgres import conninfo, redacted
+from bhxh_desk.app.store.postgres_schema import SCHEMA_VERSION
+from bhxh_desk.forms.errors import StoreError
+from tests.conftest import ROOT
+
+
+def test_a_password_in_the_url_is_refused():
+    with pytest.raises(StoreError) as info:
+        conninfo("postgresql://clerk:secret@db.office.lan/bhxh")
+    assert info.value.code == "store.url_password"
+    assert "secret" not in info.value.message("en") and "secret" not in redacted("postgresql://c:secret@h/d")
+
+
+def test_a_server_off_this_machine_is_reached_with_verified_tls():
+    assert "sslmode=verify-full" in conninfo("postgresql://clerk@db.office.lan/bhxh")
+    assert "sslmode=verify-full" in conninfo("postgresql://clerk@db.office.lan/bhxh?sslmode=verify-full")
+    with pytest.raises(StoreError) as info:
+        conninfo("postgresql://clerk@db.office.lan/bhxh?sslmode=require")
+    assert info.value.code == "store.weak_tls"
+    assert "sslmode" not in conninfo("postgresql://clerk@127.0.0.1/bhxh")        # loopback: as given
+
+
+def test_newer_schema_is_refused(postgres_server):
+    url = postgres_server.store_url()
+    with Store(url) as store:
+        store.record("x")
+    schema = url.split("search_path%3D")[1]
+    with postgres_server.admin() as conn:
+        conn.execute(f"INSERT INTO {schema}.schema_migrations (version) VALUES ({SCHEMA_VERSION + 5})")
+    with pytest.raises(StoreError) as info:
+        Store(url)
+    assert info.value.code == "store.newer_schema"
+
+
+def test_workstations_opening_a_new_store_at_once_migrate_it_once(postgres_server):
+    url = postgres_server.store_url()
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            from bhxh_desk.app.store.postgres import PostgresBackend
+
+            PostgresBackend(url, pooled=False).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    schema = url.split("search_path%3D")[1]
+    with postgres_server.admin() as conn:
+        versions = [r[0] for r in conn.execute(f"SELECT version FROM {schema}.schema_migrations ORDER BY 1")]
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_an_unreachable_server_is_a_store_error(postgres_server):
+    from bhxh_desk.app.testmode import bound_port
+
+    with pytest.raises(StoreError) as info:
+        Store(f"postgresql://nobody@127.0.0.1:{bound_port(0)}/none")
+    assert info.value.code == "store.failed"
+
+
+def test_single_pc_store_needs_no_psycopg(tmp_path):
+    """psycopg made unimportable: the SQLite store works as before; an office URL says what to install."""
+    code = f"""
+import sys
+sys.modules['psycopg'] = None
+sys.modules['psycopg_pool'] = None
+from bhxh_desk.app.store import Store
+from bhxh_desk.forms.errors import StoreError
+from tests.conftest import example_draft
+with Store({str(tmp_path / 's.sqlite3')!r}) as s:
+    i = s.create_draft(example_draft())
+    assert s.load_draft(i) == example_draft()
+try:
+    Store('postgresql://clerk@127.0.0.1/bhxh')
+except StoreError as exc:
+    print(exc.code)
+"""
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "store.no_postgres"
