@@ -94,7 +94,7 @@ def sandbox_rows(running) -> list[tuple]:
 
 def test_health_and_protocol_header(gateway):
     with GatewayClient(gateway.url) as c:
-        assert c.health()["protocol"] == "bhxh-gw/1"
+        assert c.health().protocol == "bhxh-gw/1"
 
 
 def test_file_a_signed_dossier_and_get_a_verified_result(gateway, signer, tmp_path):
@@ -295,7 +295,7 @@ def test_untrusted_tls_is_refused_with_a_clear_message(tmp_path, trust_files):
             c.health()
         assert info.value.code == "gw.tls_untrusted"
         with GatewayClient(running.url, ca_bundle=running.ca) as c:       # told to trust the sandbox CA
-            assert c.health()["status"] == "ok"
+            assert c.health().status == "ok"
     finally:
         running.stop()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from bhxh_desk.app import workflow
-from bhxh_desk.app.gateway.errors import Unreachable
+from bhxh_desk.app.gateway.errors import Unexpected, Unreachable
 from bhxh_desk.forms.errors import BhxhError
 
 if TYPE_CHECKING:
@@ -33,13 +33,17 @@ Ask = Callable[[str], "str | None"]
 
 class GatewayAccess:
     """A gateway and how to sign in to it. ``password_for``: a profile's own passwords (test mode), tried
-    before the keyring."""
+    before the keyring. The URL is checked here, before any password is looked up or asked for: whatever
+    gave it (``--gateway``, BHXH_DESK_GATEWAY, the settings' ``gateway_url``), plain http:// is refused
+    unless the gateway is on this computer (``client.require_secure_url``)."""
 
     def __init__(self, url: str, ca: str | Path | None = None, *, password_for: Callable[[str], str | None] | None
                  = None, timeout: float = 20.0, retries: int = 2) -> None:
+        from bhxh_desk.app.gateway.client import require_secure_url
+
         if not url:
             raise BhxhError("gw.no_gateway")
-        self.url = url.rstrip("/")
+        self.url = require_secure_url(url)          # an http:// gateway off this computer: refused, nothing sent
         self.ca = str(ca) if ca else None
         self.password_for = password_for
         self.timeout, self.retries = timeout, retries
@@ -133,7 +137,8 @@ def queue(store: Store, items: Sequence[ToQueue], *, gateway: str, account: str 
 
 def send(store: Store, subs: Sequence[Submission], client: GatewayClient | None, trust: Sequence[x509.Certificate],
          *, progress: Progress | None = None, cancel: threading.Event | None = None) -> SendOutcome:
-    """Send what is queued or in doubt; with no client (the gateway could not be reached) all of it waits."""
+    """Send what is queued or in doubt; with no client (the gateway could not be reached) all of it waits.
+    An answer the client did not understand leaves that dossier in doubt, to be sent again with its key."""
     from bhxh_desk.app.filing import Filing
     from bhxh_desk.app.store.outbox import Outbox
 
@@ -153,7 +158,7 @@ def send(store: Store, subs: Sequence[Submission], client: GatewayClient | None,
         else:
             try:
                 results.append(filing.send(sub))
-            except Unreachable as exc:
+            except (Unreachable, Unexpected) as exc:
                 now = outbox.get(sub.id)
                 results.append(now)
                 waiting.append((now, exc.message("vi")))

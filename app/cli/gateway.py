@@ -204,7 +204,7 @@ def _client(args: argparse.Namespace):
 
 def cmd_submit(args: argparse.Namespace) -> int:
     from bhxh_desk.app.actions import gateway
-    from bhxh_desk.app.gateway.errors import Unreachable
+    from bhxh_desk.app.gateway.errors import Unexpected, Unreachable
     from bhxh_desk.forms.xmlread import read_envelope
 
     lang = lang_of(args)
@@ -222,7 +222,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         try:
             client = access.connect(args.account or args.unit or items[0].unit, unit=args.unit,
                                     env_var=args.password_env)
-        except Unreachable as exc:
+        except (Unreachable, Unexpected) as exc:       # queued: sent when the gateway answers as it should
             print(exc.message(lang), file=sys.stderr)
             client = None
         try:
