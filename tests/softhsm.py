@@ -117,3 +117,45 @@ def _keygen_always_authenticate(module: Path, conf: Path, label: str, key_id: st
     session.logout()
     session.closeSession()
     del lib
+
+
+SHIM_SOURCE = Path(__file__).with_name("pkcs11_pin_shim.c")
+
+
+def build_pin_shim(folder: Path) -> Path:
+    """Compile tests/pkcs11_pin_shim.c: SoftHSM2 with a PIN retry counter that reports PKCS#11's PIN flags
+    (SoftHSM2 keeps none). gcc and libc6-dev come with `bash installer/bootstrap.sh test`."""
+    gcc = shutil.which("gcc")
+    assert gcc, "gcc is needed to build the PIN shim: bash installer/bootstrap.sh test installs it"
+    out = folder / "pkcs11_pin_shim.so"
+    subprocess.run([gcc, "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o", str(out), str(SHIM_SOURCE), "-ldl"],
+                   check=True, capture_output=True, text=True)
+    return out
+
+
+@dataclass
+class CountingToken:
+    """A SoftHSM2 token seen through the PIN shim: ``module`` is the shim, ``state`` its counter folder."""
+
+    token: Token
+    module: Path
+    state: Path
+    tries: int = 3
+
+    def __post_init__(self) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+
+    def env(self) -> dict[str, str]:
+        return {**self.token.env(), "PIN_SHIM_STATE": str(self.state), "PIN_SHIM_TARGET": str(self.token.module),
+                "PIN_SHIM_TRIES": str(self.tries)}
+
+    @property
+    def counter_file(self) -> Path:
+        return self.state / f"{self.token.serial}.tries"
+
+    def tries_left(self) -> int:
+        return int(self.counter_file.read_text()) if self.counter_file.exists() else self.tries
+
+    def set_tries_left(self, n: int) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.counter_file.write_text(f"{n}\n")

@@ -33,16 +33,19 @@ def _trust_material(paths: list[str] | None):
 def cmd_tokens(args: argparse.Namespace) -> int:
     from bhxh_desk.signing.certs import facts
     from bhxh_desk.signing.token.client import TokenHelper
+    from bhxh_desk.signing.token.records import PinStatus
     from bhxh_desk.signing.token.spawn import early_helper
 
     with TokenHelper(args.pkcs11_module, started=early_helper()) as helper:
         found = helper.certificates()
         tokens = helper.call("list")["tokens"]
+    lang = lang_of(args)
+    states = {t["serial"]: PinStatus.from_flags(t["flags"], t.get("hardware", False)).state for t in tokens}
     if args.json:
         print_json({
             "module": helper.module,
             "tokens": [{"serial": t["serial"], "label": t["label"], "manufacturer": t["manufacturer"],
-                        "model": t["model"]} for t in tokens],
+                        "model": t["model"], "pin_state": states[t["serial"]]} for t in tokens],
             "certificates": [
                 {"token_serial": c.token.serial, "token_label": c.token.label, "key_id": c.key_id,
                  "subject": facts(c.certificate).subject, "issuer": facts(c.certificate).issuer,
@@ -54,10 +57,13 @@ def cmd_tokens(args: argparse.Namespace) -> int:
         })
         return EXIT_OK
     if not tokens:
-        print(BhxhError("token.no_token").message(lang_of(args)))
+        print(BhxhError("token.no_token").message(lang))
         return EXIT_ERROR
+    from bhxh_desk.forms.messages import render
+
     for t in tokens:
-        print(f"{t['label']}  (serial {t['serial']}, {t['manufacturer']} {t['model']})")
+        print(f"{t['label']}  (serial {t['serial']}, {t['manufacturer']} {t['model']})  "
+              f"PIN: {render('token.pin_state.' + states[t['serial']], lang)}")
         for c in (c for c in found if c.token.serial == t["serial"]):
             f = facts(c.certificate)
             print(f"    key {c.key_id:<10} {f.subject}  MST {f.tax_code or '-'}  {f.validity_text()}  [{f.issuer}]")
@@ -133,7 +139,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
                 return EXIT_INVALID
             tell_migrations(dossier.migrations, args)
             dossiers.append(dossier)
-        prompter = EnvPinPrompter(args.pin_env) if args.pin_env else TerminalPrompter(lang)
+        def notify(code: str, params: dict) -> None:
+            print(BhxhError(code, **params).message(lang), file=sys.stderr)
+
+        prompter = EnvPinPrompter(args.pin_env, notify) if args.pin_env else TerminalPrompter(lang)
         warm.join()
 
         def progress(done: int, total: int, label: str) -> None:

@@ -168,7 +168,7 @@ class TokenHelper:
         out = []
         for t in tokens:
             info = TokenInfo(serial=t["serial"], label=t["label"], manufacturer=t["manufacturer"], model=t["model"],
-                             pin=PinStatus.from_flags(t["flags"]))
+                             pin=PinStatus.from_flags(t["flags"], t.get("hardware", False)))
             for c in t["certificates"]:
                 out.append(TokenCertificate(token=info, key_id=c["key_id"], label=c["label"],
                                             der=base64.b64decode(c["der"])))
@@ -224,6 +224,7 @@ class TokenSession:
         self._helper_pid: int | None = None
         self.always_authenticate = False
         self.signatures = 0
+        self.status = cert.token.pin         # the PIN state, as the token last reported it
 
     @property
     def certificate(self) -> x509.Certificate:
@@ -236,7 +237,7 @@ class TokenSession:
     def _ask(self, previous_error: str | None, per_signature: bool = False) -> str:
         from bhxh_desk.signing.prompter import PinRequest
 
-        pin = self.prompter.ask_pin(PinRequest(token=self.cert.token, status=self.cert.token.pin,
+        pin = self.prompter.ask_pin(PinRequest(token=self.cert.token, status=self.status,
                                                previous_error=previous_error, per_signature=per_signature,
                                                timeout=self.timeout))
         if pin is None:
@@ -246,10 +247,13 @@ class TokenSession:
         return pin
 
     def open(self) -> None:
-        if self.cert.token.pin.locked:
-            raise TokenError("token.pin_locked")
+        """Log in, asking the prompter for the PIN with the token's PIN state as it is at each try: a
+        wrong PIN brings the state the token reports then (low, final try), so the next question can warn
+        or refuse (``signing.prompter``). A locked token is never asked."""
         error: str | None = None
         while True:
+            if self.status.locked:
+                raise TokenError("token.pin_locked")
             pin = self._ask(error)
             try:
                 self.helper.call("login", timeout=LOGIN_TIMEOUT, cancel=self.cancel, serial=self.cert.token.serial,
@@ -257,6 +261,11 @@ class TokenSession:
             except TokenError as exc:
                 if exc.code in ("token.wrong_pin", "token.wrong_pin_low", "token.wrong_pin_final"):
                     error = exc.code
+                    if "flags" in exc.params:
+                        from bhxh_desk.signing.token.records import PinStatus
+
+                        self.status = PinStatus.from_flags(int(exc.params["flags"]),
+                                                           bool(exc.params.get("hardware")))
                     continue
                 raise
             break

@@ -59,9 +59,10 @@ class Helper:
             # Only on this path: the helper starts without the records module.
             from bhxh_desk.signing.token.records import PinStatus
 
-            flags = self._flags()
-            code = PinStatus.from_flags(flags).wrong_pin_code() if flags is not None else "token.wrong_pin"
-            return Failure(code, flags=flags or 0)
+            flags, hardware = self._flags()
+            status = PinStatus.from_flags(flags or 0, hardware)
+            code = status.wrong_pin_code() if flags is not None else "token.wrong_pin"
+            return Failure(code, flags=flags or 0, hardware=hardware)
         if rv == PyKCS11.CKR_PIN_LOCKED:
             return Failure("token.pin_locked")
         if rv in REMOVED:
@@ -70,16 +71,26 @@ class Helper:
             return Failure("token.pin_needed")
         return Failure("token.failed", reason=PyKCS11.CKR.get(rv, hex(rv)))
 
-    def _flags(self) -> int | None:
+    def _flags(self) -> tuple[int | None, bool]:
+        """The token's flags as they are now (a wrong PIN changes them), and whether its slot is hardware."""
+        if self.slot is None:
+            return None, False
         try:
-            return int(self._need_lib().getTokenInfo(self.slot).flags) if self.slot is not None else None
+            return int(self._need_lib().getTokenInfo(self.slot).flags), self._hardware(self.slot)
         except PyKCS11.PyKCS11Error:
-            return None
+            return None, False
+
+    def _hardware(self, slot: int) -> bool:
+        """CKF_HW_SLOT: a reader or USB token, which keeps a PIN retry counter (signing.token.records)."""
+        try:
+            return bool(self._need_lib().getSlotInfo(slot).flags & PyKCS11.CKF_HW_SLOT)
+        except PyKCS11.PyKCS11Error:
+            return False
 
     def _token(self, slot: int) -> dict[str, Any]:
         ti = self._need_lib().getTokenInfo(slot)
         return {"serial": _text(ti.serialNumber), "label": _text(ti.label), "manufacturer": _text(ti.manufacturerID),
-                "model": _text(ti.model), "flags": int(ti.flags)}
+                "model": _text(ti.model), "flags": int(ti.flags), "hardware": self._hardware(slot)}
 
     def _slots(self) -> list[tuple[int, dict[str, Any]]]:
         """Slots holding an initialised token (SoftHSM and some readers show an empty 'free' slot too)."""

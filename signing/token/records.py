@@ -18,26 +18,49 @@ CKF_USER_PIN_LOCKED = 0x00040000
 
 
 class PinStatus(NamedTuple):
-    """What the token's flags say about its user PIN."""
+    """What the token says about its user PIN.
+
+    The three flags are PKCS#11's, set by a token that keeps a retry counter. No flag set means "no wrong
+    try since the last good one" only on a token that keeps a counter at all, and PKCS#11 has no flag
+    for that. A hardware slot (``CKF_HW_SLOT`` in the slot's flags: a USB reader or token) does: smart
+    cards count tries in the chip. A soft token's slot (SoftHSM2, which keeps no counter) does not, so its
+    state is "unknown", and a script is told that nothing stops it from spending tries.
+    """
 
     count_low: bool = False
     final_try: bool = False
     locked: bool = False
+    counter: bool = False          # the token keeps a counter: a hardware slot, or a counter flag seen
 
     @classmethod
-    def from_flags(cls, flags: int) -> PinStatus:
-        return cls(bool(flags & CKF_USER_PIN_COUNT_LOW), bool(flags & CKF_USER_PIN_FINAL_TRY),
-                   bool(flags & CKF_USER_PIN_LOCKED))
+    def from_flags(cls, flags: int, hardware: bool = False) -> PinStatus:
+        low, final, locked = (bool(flags & CKF_USER_PIN_COUNT_LOW), bool(flags & CKF_USER_PIN_FINAL_TRY),
+                              bool(flags & CKF_USER_PIN_LOCKED))
+        return cls(low, final, locked, hardware or low or final or locked)
+
+    @property
+    def state(self) -> str:
+        """One of ``PIN_STATES``: the most severe the flags say."""
+        if self.locked:
+            return "locked"
+        if self.final_try:
+            return "final_try"
+        if self.count_low:
+            return "low"
+        return "ok" if self.counter else "unknown"
+
+    @property
+    def risky(self) -> bool:
+        """A wrong PIN now brings the token closer to locking than a fresh one: no PIN from a script."""
+        return self.state in ("low", "final_try", "locked")
 
     def wrong_pin_code(self) -> str:
         """The message for a wrong PIN, as severe as the token says the situation is."""
-        if self.locked:
-            return "token.pin_locked"
-        if self.final_try:
-            return "token.wrong_pin_final"
-        if self.count_low:
-            return "token.wrong_pin_low"
-        return "token.wrong_pin"
+        return {"locked": "token.pin_locked", "final_try": "token.wrong_pin_final",
+                "low": "token.wrong_pin_low"}.get(self.state, "token.wrong_pin")
+
+
+PIN_STATES = ("ok", "low", "final_try", "locked", "unknown")
 
 
 class TokenInfo(NamedTuple):
