@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100 and 10,000 rows only")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    from bench import batch, editor, signing, window
+    from bench import batch, editor, excel, signing, window
 
     sizes = (100, 10_000) if args.quick else (100, 10_000, 100_000)
     print(f"Machine: {machine()}")
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Batch")
     print(batch.table(100 if args.quick else 500))
+    print()
+    print("Excel import at its limits (whole processes)")
+    print(excel.table())
     return 0
 
 

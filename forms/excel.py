@@ -323,43 +323,71 @@ def import_sheet(path: Path, form_code: str, catalog: Catalog | None = None,
         raise ExcelError("excel.unreadable", path=path.name, reason=type(exc).__name__) from None
     finally:
         wb.close()
+    def where(note: CellNote) -> tuple:
+        return note.sheet, note.row, len(note.column), note.column
+
+    result.converted.sort(key=where)
+    result.refused.sort(key=where)
     if result.refused:
         result.rows = []           # never half-applied
     return result
 
 
+def _column_index(ref: str) -> int:
+    """"C7" → 2."""
+    index = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        index = index * 26 + (ord(ch.upper()) - 64)
+    return index - 1
+
+
+def _count_rows(ws, after: int) -> set[int]:
+    """Count the rows of data below row ``after``, and refuse past ``MAX_ROWS`` while counting; the columns that
+    hold data. Its own pass, with lxml's C parser row by row (no entity expanded, no DTD or network read): it
+    costs a tenth of openpyxl's, so a sheet of a million rows is refused in a second or two."""
+    from lxml import etree
+
+    row_tag = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}row"
+    columns: set[int] = set()
+    count, number = 0, 0
+    with ws._get_source() as src:
+        for _, row in etree.iterparse(src, events=("end",), tag=row_tag, resolve_entities=False, no_network=True,
+                                      load_dtd=False, huge_tree=False):
+            number = int(row.get("r") or number + 1)
+            if number > after:
+                found = False
+                index = -1
+                for cell in row:
+                    ref = cell.get("r")
+                    index = _column_index(ref) if ref else index + 1
+                    if any(len(part) or (part.text or "").strip() for part in cell):
+                        found = True
+                        columns.add(index)
+                if found:
+                    count += 1
+                    if count > MAX_ROWS:
+                        raise ExcelError("excel.too_many_rows", sheet=ws.title,
+                                         limit=f"{MAX_ROWS:,}".replace(",", "."))
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
+    return columns
+
+
 def _read_sheet(wb, ws, fields: list[Field], form_code: str, result: ImportResult,
                 by_hand: Mapping[str, Mapping[str, str | None]] | None, *,
                 required: bool = True) -> list[dict[str, Any]]:
-    # Pass 1, streamed: the header, the columns that hold data, the row count (stopped at the limit) and the legacy
-    # encoding of the whole sheet from all its text (a short name alone may not tell).
+    # 1. The header, among the first rows.
     head: list[tuple[int, list[Any]]] = []
-    data_columns: set[int] = set()
-    totals: Counter[str] = Counter()
-    count = 0
     for number, cells in _rows(wb, ws):
-        if number <= HEADER_ROWS:
-            width = max(cells) + 1
-            head.append((number, [cells[i].value if i in cells else None for i in range(width)]))
-            continue
-        if not head and not count:
-            break                   # nothing in the first rows: no header to find
-        count += 1
-        if count > MAX_ROWS:
-            raise ExcelError("excel.too_many_rows", sheet=ws.title, limit=f"{MAX_ROWS:,}".replace(",", "."))
-        data_columns.update(cells)
-        for cell in cells.values():
-            if isinstance(cell.value, str):
-                t3, vni = scores(cell.value)
-                totals["TCVN3"] += t3
-                totals["VNI"] += vni
+        if number > HEADER_ROWS:
+            break
+        head.append((number, [cells[i].value if i in cells else None for i in range(max(cells) + 1)]))
     header_row, columns = find_header(head, fields)
-    for number, values in head:     # rows under the header among the first ten are data too
-        if number > header_row:
-            count += 1
-            data_columns.update(i for i, v in enumerate(values) if v is not None and str(v).strip())
-    if count > MAX_ROWS:
-        raise ExcelError("excel.too_many_rows", sheet=ws.title, limit=f"{MAX_ROWS:,}".replace(",", "."))
+    # 2. The rows below it counted, streamed, stopped at the limit; the columns that hold data.
+    data_columns = _count_rows(ws, header_row) if head else set()
     hand = (by_hand or {}).get(ws.title, (by_hand or {}).get("*"))
     if header_row:
         headers = next(values for number, values in head if number == header_row)
@@ -371,10 +399,12 @@ def _read_sheet(wb, ws, fields: list[Field], form_code: str, result: ImportResul
             return []
         raise ExcelError("excel.no_header", sheet=ws.title, form=form_code)
     by_name = {f.name: f for f in fields}
-    sheet_encoding = totals.most_common(1)[0][0] if sum(totals.values()) >= 2 else None
     fonts: dict[int, str | None] = {}
-    # Pass 2: the rows below the header, converted; every repair and every refusal is noted by cell.
+    # 3. The rows converted; every repair and every refusal is noted by cell. Legacy text waits for the end: one
+    # encoding for the whole sheet, from all its text, since a short name alone may not tell.
     rows: list[dict[str, Any]] = []
+    legacy: list[tuple[dict[str, Any], str, str | None, Any]] = []
+    totals: Counter[str] = Counter()
     for _number, cells in _rows(wb, ws, first=header_row + 1):
         values: dict[str, Any] = {}
         for index, column in mapped.items():
@@ -404,12 +434,18 @@ def _read_sheet(wb, ws, fields: list[Field], form_code: str, result: ImportResul
             text = _text_value(f, raw, cell, note)
             if text is None:
                 continue
-            if f.type in (FieldType.TEXT, FieldType.CODE):
-                legacy = convert(text, _font(wb, cell.style_id, fonts), sheet_encoding)
-                if legacy is not None:
-                    note("excel.legacy_converted", f"{legacy.encoding}: {legacy.original} → {legacy.text}")
-                    text = legacy.text
             values[f.name] = text
+            if f.type in (FieldType.TEXT, FieldType.CODE) and not text.isascii():
+                t3, vni = scores(text)
+                totals["TCVN3"] += t3
+                totals["VNI"] += vni
+                legacy.append((values, f.name, _font(wb, cell.style_id, fonts), note))
         if values:
             rows.append(values)
+    sheet_encoding = totals.most_common(1)[0][0] if sum(totals.values()) >= 2 else None
+    for values, name, font, note in legacy:
+        converted = convert(values[name], font, sheet_encoding)
+        if converted is not None:
+            note("excel.legacy_converted", f"{converted.encoding}: {converted.original} → {converted.text}")
+            values[name] = converted.text
     return rows
