@@ -12,7 +12,10 @@ well-formed and valid are the caller's part (``signing.envelope`` checks them be
 
 from __future__ import annotations
 
+import binascii
 from typing import NamedTuple
+
+import pybase64
 
 from bhxh_desk.forms.canonical import XML_DECLARATION, body_looks_canonical
 from bhxh_desk.forms.errors import XmlError
@@ -22,6 +25,70 @@ ENVELOPE_SIGNATURE = "CKy_Dvi"
 def file_extension(name: str) -> str:
     """LoaiFile as the name says it: the part after the last dot, lower case."""
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+_WHITESPACE = b" \t\r\n"
+
+
+def decode_payload(text: bytes | memoryview | str, name: str) -> bytes:
+    """The file a NoiDungFile text carries. XML Schema's base64Binary allows whitespace anywhere in it, and
+    other tools break the text into lines (76 characters, CR LF): spaces, tabs and line ends are left out,
+    everything else must be base64."""
+    try:
+        return pybase64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else bytes(text)
+    try:
+        return pybase64.b64decode(raw.translate(None, _WHITESPACE), validate=True)
+    except (binascii.Error, ValueError):
+        raise XmlError("xml.malformed", reason=f"NoiDungFile of {name} is not base64") from None
+
+
+def length_matches(declared: str, text: str | bytes | memoryview, *, parsed: bool = False) -> bool:
+    """DoDaiFile is the length of the NoiDungFile text as written, line breaks and spaces included
+    (docs/signing.md). Read from the bytes, that is the bytes between the tags (base64 is ASCII). Read by
+    an XML parser (``parsed``), each CR LF of the file has become LF, so a count with each line end
+    written as CR LF is accepted too: Windows tools write line-broken base64 so."""
+    n = len(text)
+    if declared == str(n):
+        return True
+    if parsed:
+        breaks = text.count("\n") if isinstance(text, str) else bytes(text).count(b"\n")
+        return breaks > 0 and declared == str(n + breaks)
+    return False
+
+
+class Payloads(NamedTuple):
+    """A signed envelope with its NoiDungFile texts cut out (a few kilobytes to parse, where the whole is
+    megabytes of base64), and where each text was."""
+
+    skeleton: bytes
+    ranges: tuple[tuple[int, int], ...]     # (start, end) of each text in the envelope's bytes, in order
+    before: tuple[int, ...]                 # each text's start in the skeleton
+
+
+def cut_payloads(data: bytes) -> Payloads | None:
+    """None when a text holds anything but base64 and whitespace that C14N keeps as it is (a CR is
+    written ``&#xD;``): the caller then reads the file whole."""
+    open_, close = b"<NoiDungFile>", b"</NoiDungFile>"
+    pieces, ranges, before = [], [], []
+    pos = kept = 0
+    while (i := data.find(open_, pos)) >= 0:
+        start = i + len(open_)
+        end = data.find(close, start)
+        if end < 0:
+            return None
+        for markup in (b"<", b"&", b"\r"):
+            if data.find(markup, start, end) >= 0:
+                return None
+        pieces.append(data[pos:start])
+        kept += start - pos
+        ranges.append((start, end))
+        before.append(kept)
+        pos = end
+    pieces.append(data[pos:])
+    return Payloads(b"".join(pieces), tuple(ranges), tuple(before))
 
 
 _UNESCAPE = ((b"&lt;", b"<"), (b"&gt;", b">"), (b"&#xD;", b"\r"), (b"&amp;", b"&"))
@@ -84,9 +151,10 @@ def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:
         raise XmlError("xml.malformed", reason=f"<{tag}> is not UTF-8") from None
 
 
-def read_canonical(data: bytes) -> EnvelopeText | None:
+def read_canonical(data: bytes, *, parsed: bool = False) -> EnvelopeText | None:
     """The envelope's carried files and unit, read from its bytes; None when the envelope is not in the
-    canonical form (the caller canonicalises it and reads again)."""
+    canonical form (the caller canonicalises it and reads again, with ``parsed``: the file's CR LF line
+    ends are LF in that copy, see ``length_matches``)."""
     if not data.startswith(XML_DECLARATION):
         return None
     files = []
@@ -113,7 +181,8 @@ def read_canonical(data: bytes) -> EnvelopeText | None:
         if length_open < 0 or length_close < 0:
             return None
         length = (length_open + len(b"<DoDaiFile>"), length_close)
-        if data[length[0]:length[1]] != str(end - start).encode():
+        if not length_matches(data[length[0]:length[1]].decode("ascii", "replace"), memoryview(data)[start:end],
+                              parsed=parsed):
             mismatched.append(name)
         files.append(Carried(code=code, name=name, length=length, payload=(start, end)))
         pos = end

@@ -7,16 +7,15 @@ and the envelope's own counts (SoLuongFile, DoDaiFile) are checked against what 
 
 from __future__ import annotations
 
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
-import pybase64
 from lxml import etree
 
 from bhxh_desk.forms import schemas
 from bhxh_desk.forms.catalog import Catalog, load_catalog
 from bhxh_desk.forms.draft import Agent, Draft, Row, Unit
+from bhxh_desk.forms.envelope import decode_payload, length_matches
 from bhxh_desk.forms.errors import XmlError
 from bhxh_desk.forms.migrate import migrate
 from bhxh_desk.forms.model import Field, FieldType, Form
@@ -60,12 +59,9 @@ def envelope_from_tree(root: etree._Element) -> Envelope:
     for ft in root.iterfind("NoiDung/ThongTinHoSo/ToKhais/FileToKhai"):
         encoded = _child_text(ft, "NoiDungFile")
         name = _child_text(ft, "TenFile")
-        if str(len(encoded)) != _child_text(ft, "DoDaiFile"):
+        if not length_matches(_child_text(ft, "DoDaiFile"), encoded, parsed=True):
             raise XmlError("xml.malformed", reason=f"DoDaiFile of {name} does not match its content")
-        try:
-            content = pybase64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise XmlError("xml.malformed", reason=f"NoiDungFile of {name} is not base64") from None
+        content = decode_payload(encoded, name)
         files.append(FormFile(code=_child_text(ft, "MaToKhai"), description=_child_text(ft, "MoTaToKhai"),
                               name=name, content=content))
     if str(len(files)) != _child_text(info, "SoLuongFile"):

@@ -17,7 +17,6 @@ Why it is fast, and still checks everything:
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import threading
 from datetime import UTC, datetime
@@ -28,7 +27,14 @@ import pybase64
 from bhxh_desk.forms import schemas
 from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
 from bhxh_desk.forms.checkmemo import CheckMemo
-from bhxh_desk.forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, EnvelopeText, edits, read_canonical
+from bhxh_desk.forms.envelope import (
+    ENVELOPE_NAME,
+    ENVELOPE_SIGNATURE,
+    EnvelopeText,
+    decode_payload,
+    edits,
+    read_canonical,
+)
 from bhxh_desk.forms.errors import XmlError
 from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
 from bhxh_desk.signing.signer import Signer
@@ -144,7 +150,7 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
         raise
     if text is None:                         # written by another tool: canonicalise (this also parses it)
         envelope_check.result()
-        text = read_canonical(canonicalize(data))
+        text = read_canonical(canonicalize(data), parsed=True)
         if text is None:
             raise XmlError("xml.malformed", reason="the envelope cannot be put in canonical form")
         envelope_check = _Background(_check_envelope, text.data, memo)
@@ -163,11 +169,10 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, .
         layout = layouts.get(carried.code)
         if layout is None or carried.extension != "xml":
             continue                          # an attachment, carried as it is
-        try:
-            content = pybase64.b64decode(text.payload(i), validate=True)
-        except binascii.Error:
-            raise XmlError("xml.malformed", reason=f"NoiDungFile of {carried.name} is not base64") from None
-        reusable = content.startswith(XML_DECLARATION)
+        payload = text.payload(i)
+        content = decode_payload(payload, carried.name)
+        # The old text is reused only where it is exactly base64(content): not when it was broken into lines.
+        reusable = content.startswith(XML_DECLARATION) and len(payload) == (len(content) + 2) // 3 * 4
         digest = hashlib.sha256(canonical_body(content)).digest()
         if not (reusable and memo.known(layout.code, digest)):
             if not looks_canonical(content):
