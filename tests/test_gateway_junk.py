@@ -232,6 +232,19 @@ CALLS: dict[str, tuple[str, Callable[[GatewayClient], object]]] = {
     "otp request": ("otp", lambda c: _signed_in(c).request_otp(PERSON, "a" * 64)),
     "otp confirm": ("dossiers", lambda c: _signed_in(c).submit(otp_envelope(), "key-otp")),
 }
+def why(kind: str, endpoint: str) -> str:
+    """What the English message must say was wrong."""
+    if endpoint == "result" and kind in ("empty", "truncated", "missing", "wrongtypes"):
+        return "content type application/json instead of application/xml"
+    if kind == "missing":
+        return f"the field {MISSING[endpoint]} is missing"
+    if kind == "wrongtypes":
+        return f"the field {WRONG_TYPE[endpoint][0]} must be a JSON "
+    return {"html200": "content type text/html", "html500": "content type text/html", "empty": "an empty body",
+            "truncated": "truncated JSON", "ctype": "content type text/plain",
+            "redirect": "a redirect to http://127.0.0.2:"}[kind]
+
+
 STATUS_OF = {"html200": 200, "html500": 500, "redirect": 302}
 
 
@@ -268,6 +281,7 @@ def test_each_call_refuses_each_kind_of_junk(servers, call, kind):
     assert "không mong đợi" in vi and "answered something unexpected" in en
     assert f"HTTP {status}" in vi and f"HTTP {status}" in en
     assert "None" not in vi + en and "{" not in vi + en
+    assert why(kind, endpoint) in en, en
     log = Path(err.log)
     assert log.name == "bhxh-desk.log" and str(log) in vi and str(log) in en
     text = log.read_text(encoding="utf-8")
@@ -306,6 +320,21 @@ def test_a_result_that_is_not_a_result_document_is_unexpected(body):
     finally:
         odd.shutdown()
         odd.server_close()
+
+
+def test_the_transport_follows_no_redirect_even_when_asked(servers):
+    """The seam itself (``RequestsTransport``): a caller cannot turn redirects back on by mistake."""
+    from bhxh_desk.app.gateway.client import RequestsTransport
+
+    junk, other = servers
+    before = len(other.seen)
+    transport = RequestsTransport()
+    try:
+        r = transport.request("POST", f"{junk.url}/redirect307/session/v1/session", json={"password": PASSWORD},
+                              allow_redirects=True, timeout=5)
+    finally:
+        transport.close()
+    assert r.status_code == 307 and len(other.seen) == before
 
 
 def test_an_error_page_without_the_protocols_body_is_not_a_refusal(servers):
@@ -449,6 +478,16 @@ def test_no_password_goes_over_http_to_a_host_that_is_not_loopback(tmp_path, pki
 
     with Store(home / "data" / "bhxh-desk.sqlite3") as store:
         assert Outbox(store).all() == []
+
+
+def test_a_plain_http_gateway_in_the_settings_is_refused(tmp_path):
+    """The settings' gateway_url (what the settings dialog writes) goes through the same check."""
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"gateway_url": "http://example.invalid",
+                                                              "test_mode": False}))
+    r = cli("sync", "--unit", UNIT, "--password-env", "JUNK_PW", home=home)
+    assert r.returncode == 2 and "http://example.invalid" in r.stderr and "https://" in r.stderr, r.stderr
 
 
 def test_the_window_and_scripts_refuse_it_in_gateway_access():

@@ -188,8 +188,8 @@ class GatewayClient:
     def _unexpected(self, method: str, path: str, response: requests.Response, bad: Malformed,
                     kind: type[Unexpected] = Unexpected) -> Unexpected:
         where = _log_file()
-        log.warning("unexpected answer to %s %s: HTTP %s, Content-Type %r, X-Protocol %r, %d bytes: %s %s; "
-                    "body: %s", method, urlsplit(self.base_url + path).path, response.status_code,
+        log.warning("unexpected answer, HTTP %s to %s %s, Content-Type %r, X-Protocol %r, %d bytes (%s %s), "
+                    "body %s", response.status_code, method, urlsplit(self.base_url + path).path,
                     response.headers.get("Content-Type"), response.headers.get("X-Protocol"),
                     len(response.content), bad.what, bad.params, _shape(response.content))
         return kind(response.status_code, bad.what, url=self.base_url, log=where, **bad.params)
@@ -295,7 +295,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise Malformed("gw.what.not_json") from None
     except jsonlib.JSONDecodeError as exc:
-        raise Malformed("gw.what.truncated" if exc.pos >= len(text.rstrip()) else "gw.what.not_json") from None
+        cut = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        raise Malformed("gw.what.truncated" if cut else "gw.what.not_json") from None
     if not isinstance(data, dict):
         raise Malformed("gw.what.not_object")
     return data
@@ -360,7 +361,8 @@ def _log_file() -> str:
 
 def _short(exc: Exception) -> str:
     text = str(exc)
-    for marker in ("certificate verify failed", "Connection refused", "Connection reset", "Name or service"):
+    for marker in ("certificate verify failed", "Connection refused", "Connection reset", "Name or service not known",
+                   "Temporary failure in name resolution"):
         if marker in text:
             return marker
     return text[:160]
