@@ -64,6 +64,8 @@ class Outbox:
         digest = hashlib.sha256(file).hexdigest()
         now = _now()
         with self.store.transaction() as c:
+            if draft_id is not None:
+                self.store._check_lease(c, draft_id)     # another clerk is editing it: not filed from here
             c.execute("""INSERT INTO submissions (draft_id, gateway, account, unit, file, digest,
                          idempotency_key, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                          ON CONFLICT (gateway, digest) DO NOTHING""",

@@ -62,6 +62,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # The agent office: the clerk of every change, the owner of every dossier, editing leases timed by
+        # the server's clock, clerks and their units, where a migrated SQLite row came from (origin).
+        "ALTER TABLE audit ADD COLUMN clerk TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN clerk_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN origin TEXT UNIQUE",
+        "ALTER TABLE drafts ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE drafts ADD COLUMN owner_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE drafts ADD COLUMN origin TEXT UNIQUE",
+        "CREATE INDEX drafts_filing ON drafts(unit_id, procedure, period)",
+        """CREATE TABLE leases (
+            draft_id BIGINT PRIMARY KEY REFERENCES drafts(id) ON DELETE CASCADE,
+            token TEXT NOT NULL, holder TEXT NOT NULL, holder_name TEXT NOT NULL,
+            since DOUBLE PRECISION NOT NULL, expires DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE clerks (login TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',
+            office_role INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE TABLE clerk_units (login TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (login, unit))",
+        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # The outbox's claims: a sender holds the row of the submission it is sending locked (FOR UPDATE
+        # SKIP LOCKED) in a transaction of its own for as long as it sends; the others skip it.
+        """CREATE TABLE outbox_claims (
+            submission_id BIGINT PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE)""",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Serialises the migrating transactions of workstations that open a new store at the same moment.

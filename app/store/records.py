@@ -44,3 +44,31 @@ class AuditEntry:
     action: str
     draft_id: int | None
     detail: str
+    clerk: str = ""           # the OS user who made the change
+    clerk_name: str = ""      # and the name the office knows them by
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who edits a dossier, since when and until when (seconds since 1970 on the store's clock)."""
+    draft_id: int
+    holder: str
+    holder_name: str
+    since: float
+    expires: float
+    mine: bool                # held by the token that asked
+    now: float                # the store's clock when read
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.expires - self.now)
+
+
+@dataclass(frozen=True, slots=True)
+class SameFiling:
+    """Another dossier for the same unit, procedure and period."""
+    draft_id: int
+    owner: str
+    owner_name: str
+    state: State
+    created_at: str

@@ -152,6 +152,31 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    (
+        # The agent office (docs/office.md), on this file too so the same store code and tests run on both:
+        # who made each change (the clerk: OS user and display name), who made each dossier, editing leases
+        # timed by the store's clock, the units each clerk is given, and where a migrated store went.
+        "ALTER TABLE audit ADD COLUMN clerk TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN clerk_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE audit ADD COLUMN origin TEXT",
+        "CREATE UNIQUE INDEX audit_origin ON audit(origin)",
+        "ALTER TABLE drafts ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE drafts ADD COLUMN owner_name TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE drafts ADD COLUMN origin TEXT",
+        "CREATE UNIQUE INDEX drafts_origin ON drafts(origin)",
+        "CREATE INDEX drafts_filing ON drafts(unit_id, procedure, period)",
+        """CREATE TABLE leases (
+            draft_id INTEGER PRIMARY KEY REFERENCES drafts(id) ON DELETE CASCADE,
+            token TEXT NOT NULL, holder TEXT NOT NULL, holder_name TEXT NOT NULL,
+            since REAL NOT NULL, expires REAL NOT NULL)""",
+        """CREATE TABLE clerks (login TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '',
+            office_role INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE TABLE clerk_units (login TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (login, unit))",
+        "CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bhxh_desk.app.store.backend import Backend, open_backend
-from bhxh_desk.app.store.records import AuditEntry, DraftInfo, StateChange, UnitRecord
+from bhxh_desk.app.store.clerks import Clerk, current_clerk
+from bhxh_desk.app.store.records import AuditEntry, DraftInfo, Lease, SameFiling, StateChange, UnitRecord
 from bhxh_desk.app.workflow import EDITABLE, Action, State, after_edit, can_move, require
 from bhxh_desk.forms.attachments import Attachment
 from bhxh_desk.forms.draft import Draft, Row, Unit
@@ -31,6 +32,11 @@ from bhxh_desk.forms.migrate import migrate
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def since_text(epoch: float) -> str:
+    """A lease's start as a clerk reads it: dd/mm/yyyy HH:MM, local time."""
+    return datetime.fromtimestamp(epoch).strftime("%d/%m/%Y %H:%M")
 
 
 def _dump(value: Any) -> str:
@@ -48,15 +54,30 @@ _INFO = f"""SELECT d.id, u.code, d.procedure, d.period, {_STATE}, d.revision, d.
            FROM drafts d JOIN units u ON u.id = d.unit_id"""
 
 
+# How long an editing lease lasts without a heartbeat: a crashed PC frees its dossiers this long after.
+LEASE_SECONDS = 60.0
+
+# The lease tokens this process holds (its windows'): a store connection of this process may edit what they
+# lease; one of another process (a clerk's command line, another workstation) may not.
+_HELD: set[str] = set()
+
+
 class Store:
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, clerk: Clerk | None = None) -> None:
         """``path``: a SQLite file, a ``postgresql://`` URL, or None for ``app.store.backend.default_location``."""
         self._conn: Backend = open_backend(path)
         # What a worker thread passes to Store() to open its own connection: the file, or the URL.
         self.path: Path | str = getattr(self._conn, "path", None) or Path(self._conn.location)
         self.location = self._conn.location
         self.dialect = self._conn.dialect
+        self.clerk = clerk or current_clerk()
         self.closed = False
+        try:
+            moved = self._conn.execute("SELECT value FROM store_meta WHERE key = 'moved_to'").fetchone()
+        except self._conn.errors:
+            moved = None
+        # A store moved into an office store (``store migrate``) opens read-only and names where it went.
+        self.moved_to: str | None = moved[0] if moved else None
 
     def close(self) -> None:
         if not self.closed:
@@ -75,6 +96,8 @@ class Store:
         it raises; the modules of ``app.store`` (outbox, register, OTP requests) write through it, so every
         statement on the store is this package's own."""
         conn = self._conn
+        if self.moved_to:
+            raise StoreError("store.moved", path=self.location, url=self.moved_to)
         try:
             conn.begin()
             try:
@@ -139,8 +162,9 @@ class Store:
             unit_id = self._unit_by_code(c, draft.unit.code).id
             draft_id = int(c.execute(
                 """INSERT INTO drafts (unit_id, procedure, period, unit_json, state, revision, created_at,
-                   updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
-                (unit_id, draft.procedure, draft.period, _dump(asdict(draft.unit)), State.DRAFT, now, now),
+                   updated_at, owner, owner_name) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id""",
+                (unit_id, draft.procedure, draft.period, _dump(asdict(draft.unit)), State.DRAFT, now, now,
+                 self.clerk.login, self.clerk.name),
             ).fetchone()[0])
             self._write_forms(c, draft_id, draft.forms, draft.attachments)
             c.execute("INSERT INTO state_history (draft_id, state, at, note) VALUES (?, ?, ?, ?)",
@@ -170,6 +194,7 @@ class Store:
 
     def _begin_edit(self, c: Backend, draft_id: int, expected_revision: int | None) -> None:
         state, revision, _filed = self._info_row(c, draft_id)
+        self._check_lease(c, draft_id)
         state = State(state)
         if expected_revision is not None and revision != expected_revision:
             raise StoreError("store.conflict", key=str(draft_id), found=revision, expected=expected_revision)
@@ -316,6 +341,7 @@ class Store:
         """Keep the signed BHXHDienTu.xml with its dossier and move it to Signed (from Draft or Valid)."""
         with self.transaction() as c:
             current = State(self._info_row(c, draft_id)[0])
+            self._check_lease(c, draft_id)
             now = _now()
             path = [State.VALID, State.SIGNED] if current is State.DRAFT else [State.SIGNED]
             for state in path:
@@ -362,12 +388,69 @@ class Store:
         with self.transaction() as c:
             self.log(c, action, draft_id, detail)
 
-    @staticmethod
-    def log(c: Backend, action: str, draft_id: int | None, detail: str) -> None:
-        """An audit entry, inside the caller's transaction."""
-        c.execute("INSERT INTO audit (at, action, draft_id, detail) VALUES (?, ?, ?, ?)",
-                  (_now(), action, draft_id, detail))
+    def log(self, c: Backend, action: str, draft_id: int | None, detail: str) -> None:
+        """An audit entry, inside the caller's transaction, with the clerk who made it."""
+        c.execute("INSERT INTO audit (at, action, draft_id, detail, clerk, clerk_name) VALUES (?, ?, ?, ?, ?, ?)",
+                  (_now(), action, draft_id, detail, self.clerk.login, self.clerk.name))
 
     def audit(self, limit: int = 100) -> list[AuditEntry]:
-        rows = self.read("SELECT at, action, draft_id, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        rows = self.read("SELECT at, action, draft_id, detail, clerk, clerk_name FROM audit ORDER BY id DESC LIMIT ?",
+                         (limit,))
         return [AuditEntry(*r) for r in rows]
+
+    # ------------------------------------------------------------ the office: leases, double filing
+
+    def same_filing(self, unit_code: str, procedure: str, period: str, *,
+                    other_than: int | None = None) -> list[SameFiling]:
+        """Other dossiers of the same unit, procedure and period, oldest first, with their owner and state:
+        a second one is most often the same filing made twice, by two clerks."""
+        rows = self.read(
+            f"""SELECT d.id, d.owner, d.owner_name, {_STATE}, d.created_at
+                FROM drafts d JOIN units u ON u.id = d.unit_id
+                WHERE u.code = ? AND d.procedure = ? AND d.period = ? AND d.id != ? ORDER BY d.id""",
+            (unit_code, procedure, period, other_than if other_than is not None else -1))
+        return [SameFiling(r[0], r[1], r[2], State(r[3]), r[4]) for r in rows]
+
+    def acquire_lease(self, draft_id: int, token: str, seconds: float = LEASE_SECONDS) -> Lease:
+        """Take or renew (the heartbeat) the editing lease of a dossier for ``token``, timed by the store's
+        clock (the server's, for an office store); returns the lease as it now stands, whoever holds it."""
+        with self.transaction() as c:
+            self._info_row(c, draft_id)
+            now = c.now_epoch
+            c.execute(
+                f"""INSERT INTO leases (draft_id, token, holder, holder_name, since, expires)
+                    VALUES (?, ?, ?, ?, {now}, {now} + ?)
+                    ON CONFLICT (draft_id) DO UPDATE SET token = excluded.token, holder = excluded.holder,
+                      holder_name = excluded.holder_name, expires = excluded.expires,
+                      since = CASE WHEN leases.token = excluded.token THEN leases.since ELSE excluded.since END
+                    WHERE leases.token = excluded.token OR leases.expires <= excluded.since""",
+                (draft_id, token, self.clerk.login, self.clerk.name, float(seconds)))
+            lease = self._lease(c, draft_id, token)
+        if lease is None:        # only when the store's clock jumped back past a lease just written
+            raise StoreError("store.failed", path=self.location, reason="lease")
+        if lease.mine:
+            _HELD.add(token)
+        return lease
+
+    def release_lease(self, draft_id: int, token: str) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM leases WHERE draft_id = ? AND token = ?", (draft_id, token))
+        _HELD.discard(token)
+
+    def lease(self, draft_id: int, token: str = "") -> Lease | None:
+        """The live lease of a dossier (None when nobody holds one, or it ran out)."""
+        return self._lease(self._conn, draft_id, token)
+
+    def _lease(self, c: Backend, draft_id: int, token: str) -> Lease | None:
+        row = c.execute(f"SELECT token, holder, holder_name, since, expires, {c.now_epoch} FROM leases "
+                        f"WHERE draft_id = ? AND expires > {c.now_epoch}", (draft_id,)).fetchone()
+        if row is None:
+            return None
+        return Lease(draft_id, row[1], row[2], float(row[3]), float(row[4]), row[0] == token, float(row[5]))
+
+    def _check_lease(self, c: Backend, draft_id: int) -> None:
+        """Refuse a change to a dossier that another window, command or workstation holds the lease of."""
+        row = c.execute(f"SELECT token, holder_name, since FROM leases WHERE draft_id = ? AND expires > {c.now_epoch}",
+                        (draft_id,)).fetchone()
+        if row is not None and row[0] not in _HELD:
+            raise StoreError("store.locked", key=str(draft_id), holder=row[1], since=since_text(float(row[2])))
