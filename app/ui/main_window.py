@@ -577,32 +577,32 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- Excel and printing
 
-    def import_excel(self, path: str | None = None) -> None:
-        """Rows from an Excel sheet into the open form: every repair is shown, nothing half-applied."""
+    def import_excel(self, path: str | None = None):
+        """Rows from an Excel sheet into the open form, after a preview (app/ui/import_dialog.py) of the column
+        mapping, every repair and every refused cell: nothing is applied before the clerk says so, nor half."""
         editor = self.current_editor()
         if editor is None:
             QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
-            return
+            return None
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, tr("Nhập Excel"), "", "Excel (*.xlsx)")
             if not path:
-                return
+                return None
         form = editor.current_form()
-        from bhxh_desk.forms.excel import import_sheet
+        from bhxh_desk.app.ui.import_dialog import ImportDialog
 
-        def done(result) -> None:
-            lines = [n.message(self.lang) for n in result.refused + result.converted]
-            if result.refused:
-                lines.insert(0, BhxhError("excel.import_refused", count=len(result.refused)).message(self.lang))
-            else:
-                editor.append_rows(form, result.rows)
-                lines.insert(0, tr("Đã nhập {0} dòng vào {1}.").format(len(result.rows), form))
-            self.last_import_report = "\n".join(lines)
-            self.statusBar().showMessage(lines[0], 15000)
-            if len(lines) > 1 and not self.runner.synchronous:
-                DocumentDialog(tr("Kết quả nhập Excel"), self.last_import_report, None, "", self).show()
+        dialog = ImportDialog(Path(path), self.catalog.form(form), self.runner, self.lang, self)
 
-        self.runner.start(lambda progress: import_sheet(Path(path), form), on_done=done, on_error=self.message)
+        def applied(result) -> None:
+            editor.append_rows(form, result.rows)
+            self.last_import_report = tr("Đã nhập {0} dòng vào {1}.").format(len(result.rows), form) + "\n" + \
+                dialog.report()
+            self.statusBar().showMessage(self.last_import_report.splitlines()[0], 15000)
+
+        dialog.applied.connect(applied)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
 
     def export_excel(self) -> None:
         editor = self.current_editor()

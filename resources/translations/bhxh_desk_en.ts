@@ -526,5 +526,115 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>Lý do ký thay</source>
         <translation>Reason for signing on the unit's behalf</translation>
     </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>theo tên trường XML</source>
+        <translation>by its XML field name</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>theo nhãn của biểu mẫu</source>
+        <translation>by the form's label</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>theo tên gọi khác</source>
+        <translation>by another common name</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>chọn tay</source>
+        <translation>chosen by hand</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>không khớp trường nào</source>
+        <translation>matches no field</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>trường đã lấy từ cột khác</source>
+        <translation>field already taken from another column</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>có dữ liệu nhưng không có tiêu đề</source>
+        <translation>has data but no header</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Nhập Excel: {0} → {1}</source>
+        <translation>Excel import: {0} → {1}</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Cột</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Tiêu đề trong tệp</source>
+        <translation>Header in the file</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Trường của biểu mẫu</source>
+        <translation>Form field</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Cách nhận</source>
+        <translation>Matched</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Nhập</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Đang đọc {0}…</source>
+        <translation>Reading {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Cột ({0})</source>
+        <translation>Columns ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Chuyển đổi ({0})</source>
+        <translation>Conversions ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Ô bị từ chối ({0})</source>
+        <translation>Refused cells ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Cột không dùng ({0})</source>
+        <translation>Unused columns ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>{0} dòng sẽ được nhập vào {1}; {2} ô được chuyển đổi, {3} cột không dùng. Chưa có gì được ghi cho tới khi bấm Nhập.</source>
+        <translation>{0} rows will be imported into {1}; {2} cells converted, {3} columns not used. Nothing is written until you click Import.</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>Nhập {0} dòng</source>
+        <translation>Import {0} rows</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>(không có tiêu đề)</source>
+        <translation>(no header)</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/import_dialog.py"/>
+        <source>— không dùng —</source>
+        <translation>— not used —</translation>
+    </message>
 </context>
 </TS>
