@@ -40,6 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("pkcs11_module", str, "",
             "Đường dẫn thư viện PKCS#11 của USB token; để trống để tự dò.",
             "Path of the USB token's PKCS#11 library; empty to probe the known drivers."),
+    Setting("revocation_unknown_blocks", bool, False,
+            "Không ký và không chấp nhận chữ ký khi chưa kiểm tra được chứng thư có bị thu hồi không (không tải "
+            "được danh sách thu hồi CRL, ví dụ khi máy không có mạng). Mặc định: chỉ ghi lưu ý.",
+            "Refuse to sign, and refuse signatures, when the certificate's revocation cannot be checked (its "
+            "CRL cannot be fetched, e.g. offline). Default: a note only."),
     Setting("language", str, "vi", "Ngôn ngữ giao diện.", "Interface language.", choices=("vi", "en")),
     Setting("data_dir", str, "",
             "Thư mục dữ liệu; để trống để dùng thư mục mặc định của hệ điều hành.",

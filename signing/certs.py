@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -23,6 +24,9 @@ from bhxh_desk.forms.display import dmy
 from bhxh_desk.forms.resources import resource
 from bhxh_desk.signing.errors import CertificateError
 from bhxh_desk.signing.taxcode import check_tax_code_text
+
+if TYPE_CHECKING:
+    from bhxh_desk.signing.revocation import CrlSource, Note
 
 _TAX_CODE = re.compile(r"MST:\s*(\d{10}(?:-\d{3})?)")
 MAX_CHAIN = 8
@@ -144,8 +148,52 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 
 def build_chain(cert: x509.Certificate, intermediates: Sequence[x509.Certificate],
-                anchors: Sequence[x509.Certificate], at: datetime) -> list[x509.Certificate]:
-    """The chain from ``cert`` to a trust anchor, each link checked at time ``at``."""
+                anchors: Sequence[x509.Certificate], at: datetime,
+                revocation: CrlSource | None = None) -> list[x509.Certificate]:
+    """The chain from ``cert`` to a trust anchor, each link checked at time ``at``; and, with a CRL
+    source (given, or made active for this thread by ``signing.revocation.active``), no certificate of it
+    revoked on or before ``at``. What the source notes (revoked later, revocation unknown) it keeps."""
+    chain = chain_to_anchor(cert, intermediates, anchors, at)
+    if revocation is None:
+        from bhxh_desk.signing.revocation import current
+
+        revocation = current()
+    if revocation is not None:
+        revocation.check_chain(chain, at)
+    return chain
+
+
+class ChainTrust(NamedTuple):
+    """A certificate trusted at a time: its chain, what a person should read about it (a revocation
+    after that time, revocation unknown), and until when the revocation answer holds (None: not asked)."""
+
+    chain: list[x509.Certificate]
+    notes: tuple[Note, ...]
+    fresh_until: datetime | None
+
+
+def trusted_at(cert: x509.Certificate, intermediates: Sequence[x509.Certificate],
+               anchors: Sequence[x509.Certificate], at: datetime,
+               revocation: CrlSource | None = None) -> ChainTrust:
+    """The one verdict on a signer's certificate at time ``at`` (a signature's signing time, or now):
+    validity, key usage, the chain to an anchor, and revocation when a CRL source is given or active.
+    Raises ``CertificateError`` naming the first problem."""
+    check_validity(cert, at)
+    check_key_usage(cert)
+    chain = chain_to_anchor(cert, intermediates, anchors, at)
+    if revocation is None:
+        from bhxh_desk.signing.revocation import current
+
+        revocation = current()
+    if revocation is None:
+        return ChainTrust(chain, (), None)
+    answer = revocation.check_chain(chain, at)
+    return ChainTrust(chain, answer.notes, answer.fresh_until)
+
+
+def chain_to_anchor(cert: x509.Certificate, intermediates: Sequence[x509.Certificate],
+                    anchors: Sequence[x509.Certificate], at: datetime) -> list[x509.Certificate]:
+    """The chain from ``cert`` to a trust anchor by names and signatures, each link valid at ``at``."""
     chain = [cert]
     current = cert
     for _ in range(MAX_CHAIN):
@@ -175,7 +223,7 @@ def check_signing_certificate(cert: x509.Certificate, *, at: datetime | None = N
     check_key_usage(cert)
     if unit_tax_code:
         check_tax_code(cert, unit_tax_code, override_reason)
-    return build_chain(cert, intermediates, trust_anchors() if anchors is None else anchors, at)
+    return trusted_at(cert, intermediates, trust_anchors() if anchors is None else anchors, at).chain
 
 
 def chain_window(chain: Sequence[x509.Certificate]) -> tuple[datetime, datetime]:

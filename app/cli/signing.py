@@ -30,6 +30,21 @@ def _trust_material(paths: list[str] | None):
     return trust_material(paths or ())
 
 
+def crl_source(lang: str, *, tell: bool = False):
+    """Where revocation is checked from: CRLs kept in the cache folder, fetched when stale, and the
+    setting that says whether "revocation unknown" blocks. ``tell``: notes go to stderr as they are
+    found (before the PIN is asked)."""
+    from bhxh_desk.app.paths import default_paths
+    from bhxh_desk.app.settings import Settings
+    from bhxh_desk.signing.revocation import CrlSource
+
+    def on_note(note) -> None:
+        print(note.message(lang), file=sys.stderr)
+
+    block = bool(Settings.load().get("revocation_unknown_blocks"))
+    return CrlSource(default_paths().cache / "crl", block_unknown=block, on_note=on_note if tell else None)
+
+
 def cmd_tokens(args: argparse.Namespace) -> int:
     from bhxh_desk.signing.certs import facts
     from bhxh_desk.signing.token.client import TokenHelper
@@ -149,11 +164,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
             print(outputs[done - 1], file=sys.stdout)
             print(f"[{done}/{total}] {label}", file=sys.stderr)
 
+        from bhxh_desk.signing.revocation import active
+
         try:
-            outcome = signing.sign(
-                dossiers, helper=helper, choice=signing.TokenChoice(args.token_serial, args.token_label, args.key_id),
-                prompter=prompter, sink=signing.FileSink(opened), override_reason=args.override_tax_code,
-                extra_trust=args.trust or (), audit=opened, listed=listed, progress=progress)
+            with active(crl_source(lang, tell=True)):       # the chain's CRLs, checked before the PIN
+                outcome = signing.sign(
+                    dossiers, helper=helper,
+                    choice=signing.TokenChoice(args.token_serial, args.token_label, args.key_id),
+                    prompter=prompter, sink=signing.FileSink(opened), override_reason=args.override_tax_code,
+                    extra_trust=args.trust or (), audit=opened, listed=listed, progress=progress)
         finally:
             opened.close()
     if outcome.stopped is not None:
@@ -187,8 +206,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         data = Path(args.file).read_bytes()
     except OSError as exc:
         raise DraftError("draft.cannot_open", path=args.file, reason=exc.strerror or str(exc)) from None
+    from bhxh_desk.signing.revocation import active
+
     anchors, intermediates = _trust_material(args.trust)
-    results = verify_dossier(data, anchors=anchors, intermediates=intermediates)
+    with active(crl_source(lang)) as crls:
+        results = verify_dossier(data, anchors=anchors, intermediates=intermediates)
+    notes = {r.where: [n.message(lang) for n in crls.noted.get(r.signer.serial, ())] if r.ok else []
+             for r in results}
     ok = all(r.ok for r in results)
     if args.json:
         print_json({"valid": ok, "signatures": [
@@ -196,7 +220,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
              "certificate_serial": r.signer.serial, "not_before": r.signer.not_before.isoformat(),
              "not_after": r.signer.not_after.isoformat(),
              "signing_time": r.signing_time.isoformat() if r.signing_time else None,
-             "trusted": r.ok, "problem": r.trust_error.message(lang) if r.trust_error else None}
+             "trusted": r.ok, "problem": r.trust_error.message(lang) if r.trust_error else None,
+             "notes": notes[r.where]}
             for r in results]})
     else:
         for r in results:
@@ -207,6 +232,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                   f"{r.signer.validity_text()}  {signed_at} {when}")
             if r.trust_error:
                 print(f"    {r.trust_error.message(lang)}")
+            for note in notes[r.where]:
+                print(f"    {note}")
     return EXIT_OK if ok else EXIT_INVALID
 
 
