@@ -72,15 +72,16 @@ def test_the_preview_maps_variant_headers_and_shows_every_conversion_before_appl
     unused = [dialog.unused.item(i).text() for i in range(dialog.unused.count())]
     assert len(unused) == 2 and any('"Số tài khoản"' in s for s in unused)
     assert "2 dòng" in dialog.summary.text()
+    before = window.store.load_draft(editor.draft_id).forms.get("D02-TS", [])
     assert stored(window, editor) == []      # nothing applied yet
     qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
-    rows = stored(window, editor)
-    assert [r["Hoten"] for r in rows] == ["Nguyễn Văn An", "Trần Thị Bình"]
+    rows = window.store.load_draft(editor.draft_id).forms["D02-TS"]
+    assert [r["Hoten"] for r in rows] == ["Nguyễn Văn An", "Trần Thị Bình"]      # in place of the empty row
     assert rows[0]["Cmnd"] == "079095001234" and rows[0]["Ngaysinh"] == "15/04/1995"
     assert rows[0]["tienLuong"] == "15000000" and rows[1]["Cmnd"] == "001098000002"
     assert not dialog.isVisible() and "khôi phục" in window.last_import_report
     editor.undo.undo()                                        # one undo step takes the whole import back
-    assert stored(window, editor) == []
+    assert window.store.load_draft(editor.draft_id).forms.get("D02-TS", []) == before
 
 
 def test_a_refused_cell_is_shown_and_nothing_can_be_applied(offline, qtbot, tmp_path):
@@ -139,3 +140,11 @@ def test_a_file_that_is_not_excel_is_told_in_the_preview(offline, qtbot, tmp_pat
         z.writestr("hello.txt", "not a workbook")
     dialog = open_preview(window, junk)
     assert "x.xlsx" in dialog.summary.text() and not dialog.apply_button.isEnabled()
+
+
+def test_enter_imports_from_the_keyboard(offline, qtbot, tmp_path):
+    window = offline
+    editor = window.open_draft(new_600(window))
+    dialog = open_preview(window, clerk_sheet(tmp_path / "hr.xlsx"))
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+    assert not dialog.isVisible() and len(stored(window, editor)) == 2

@@ -72,6 +72,7 @@ class ImportDialog(QDialog):
         header = self.columns.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.conversions = QListWidget()
         self.conversions.setObjectName("import-conversions")
         self.refused = QListWidget()
@@ -145,6 +146,8 @@ class ImportDialog(QDialog):
                                          len(result.unused())))
         self.apply_button.setText(tr("Nhập {0} dòng").format(len(result.rows)))
         self.apply_button.setEnabled(bool(result.rows) and not result.refused)
+        if self.apply_button.isEnabled() and not isinstance(self.focusWidget(), QComboBox):
+            self.apply_button.setFocus()          # Enter imports; a box being chosen in keeps the keyboard
 
     @staticmethod
     def _all_columns(result: ImportResult) -> list[tuple[str, Column]]:

@@ -594,7 +594,12 @@ class MainWindow(QMainWindow):
         dialog = ImportDialog(Path(path), self.catalog.form(form), self.runner, self.lang, self)
 
         def applied(result) -> None:
+            editor.undo.beginMacro(tr("Nhập Excel"))        # one undo step, the blank rows it replaces included
+            rows = editor.draft.rows(form)
+            while rows and not any(str(v).strip() for v in rows[-1].values()):
+                editor.delete_row(form, len(rows) - 1)       # the new dossier's empty row is no person
             editor.append_rows(form, result.rows)
+            editor.undo.endMacro()
             self.last_import_report = tr("Đã nhập {0} dòng vào {1}.").format(len(result.rows), form) + "\n" + \
                 dialog.report()
             self.statusBar().showMessage(self.last_import_report.splitlines()[0], 15000)
