@@ -346,6 +346,37 @@ def test_an_error_page_without_the_protocols_body_is_not_a_refusal(servers):
     assert info.value.http_status == 404
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_otp_confirmation_answered_with_junk_stays_in_doubt_and_files_once_later(servers, tmp_path, kind):
+    """The window's OTP confirmation (``app.actions.otp.confirm_and_file``): junk for an answer is neither a
+    refused code nor a receipt. The dossier stays in doubt with the message, and goes out later with the same
+    idempotency key."""
+    from bhxh_desk.app.actions import gateway, otp
+    from bhxh_desk.app.actions.checking import record_check, validate
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store.outbox import Outbox
+    from bhxh_desk.app.workflow import State
+    from bhxh_desk.forms.draft import read_draft
+
+    junk, _ = servers
+    with Store(tmp_path / "s.sqlite3") as store, client_of(junk, kind, "dossiers") as client:
+        client.login(PERSON, PASSWORD)
+        draft_id = store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
+        errors = [i for i in validate(store.load_draft(draft_id), store) if i.severity.name == "ERROR"]
+        assert record_check(store, draft_id, len(errors)) is State.VALID
+        otp.request_code_stored(store, client, draft_id)
+        outcome = otp.confirm_and_file(store, draft_id, "482913", client, (), gateway=client.base_url)
+        assert outcome.refused == () and outcome.submission.state is State.SUBMITTED
+        assert "không mong đợi" in outcome.waiting and "HTTP " in outcome.waiting
+        (sub,) = Outbox(store).all()
+        with client_of(junk, "good", "dossiers") as good:
+            good.login(PERSON, PASSWORD)
+            later = gateway.send(store, [sub], good, ())
+        (filed,) = later.results
+        assert filed.state is State.RECEIVED and filed.idempotency_key == sub.idempotency_key
+        assert store.draft_info(draft_id).state is State.RECEIVED
+
+
 # ---------------------------------------------------------------- the command line
 
 def cli(*args: str, home: Path, **env_extra: str) -> subprocess.CompletedProcess:
