@@ -144,7 +144,7 @@ class ImportDialog(QDialog):
                                     "Chưa có gì được ghi cho tới khi bấm Nhập.")
                                  .format(len(result.rows), self.form.code, len(result.converted),
                                          len(result.unused())))
-        self.apply_button.setText(tr("Nhập {0} dòng").format(len(result.rows)))
+        self.apply_button.setText(tr("Nhập {0} dòng").format(len(result.rows)) if result.rows else tr("Nhập"))
         self.apply_button.setEnabled(bool(result.rows) and not result.refused)
         if self.apply_button.isEnabled() and not isinstance(self.focusWidget(), QComboBox):
             self.apply_button.setFocus()          # Enter imports; a box being chosen in keeps the keyboard
