@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date as _date
 from enum import StrEnum
+from itertools import count, repeat
 from typing import Any
 
 from bhxh_desk.forms import fieldtypes, rates
@@ -169,6 +170,197 @@ def check_fields(form: str, row_no: int | None, fields: Iterable[Field], row: Ma
     return parsed
 
 
+# ---------------------------------------------------------------- rows in volume
+
+_BAD = object()        # a cell check_fields would report on: its row is checked by check_fields itself
+_TEXT_TYPES = frozenset({FieldType.TEXT, FieldType.CODE})
+_ID_LENGTHS = {FieldType.BHXH_ID: (10,), FieldType.PERSONAL_ID: (12, 9)}
+
+
+class _Plan:
+    """One field's check, compiled once per form: what its non-empty text becomes (a cache of each
+    distinct value: a list repeats its months, zones, codes and salaries), and a shortcut for values that
+    cannot fail, taken without a call (an ID of the right digits, a printable NFC text within its limit).
+    Whatever it is unsure of is ``_BAD``, and the row goes through ``check_fields``: the fast path only
+    ever decides "no issue, this value", never a message."""
+
+    __slots__ = (
+        "cache",
+        "codes",
+        "defaulted",
+        "field",
+        "id_lengths",
+        "name",
+        "pattern",
+        "required",
+        "required_if",
+        "text_limit",
+    )
+
+    def __init__(self, f: Field) -> None:
+        self.field = f
+        self.name = f.name
+        # raw value -> parsed, for values with no issue whatever the row; an empty cell of a field that
+        # nothing requires and nothing fills in is None
+        self.cache: dict[object, object] = {}
+        if not (f.default_when or f.default is not None or f.required or f.required_if):
+            self.cache[None] = None
+        shortcut = not f.retired
+        self.text_limit = (f.max_len or fieldtypes.MAX_TEXT) if f.type in _TEXT_TYPES and shortcut else 0
+        self.pattern = re.compile(f.pattern) if f.pattern else None
+        self.id_lengths = _ID_LENGTHS.get(f.type, ()) if shortcut else ()
+        self.codes = code_list(f.codes).entries if f.type is FieldType.CODE and f.codes else None
+        self.defaulted = bool(f.default_when) or f.default is not None
+        self.required = f.required
+        self.required_if = f.required_if
+
+    def value(self, raw: object) -> object:
+        """The parsed value of a non-empty cell, or ``_BAD``."""
+        if type(raw) is str:
+            hit = self.cache.get(raw, _BAD)
+            if hit is not _BAD:
+                return hit
+            value = self._parse(raw)
+            if value is not _BAD and len(self.cache) < 65536:
+                self.cache[raw] = value
+            return value
+        return self._parse(raw)
+
+    def _parse(self, raw: object) -> object:
+        f = self.field
+        if f.retired:
+            return _BAD
+        try:
+            value = fieldtypes.parse(f, raw)
+        except FieldError:
+            return _BAD
+        if self.codes is not None and value not in self.codes:
+            return _BAD                       # unknown or unlisted: an error or a warning
+        if f.type is FieldType.CODE and self.codes is None:
+            return _BAD
+        return value
+
+    def quick(self, raw: str) -> bool:
+        """The value is its own parse and has no issue, shown without a call into fieldtypes."""
+        if self.id_lengths:
+            return len(raw) in self.id_lengths and raw.isdigit() and raw.isascii()
+        if self.text_limit and self.codes is None:
+            return (len(raw) <= self.text_limit and raw.isprintable() and raw.strip() == raw and raw != ""
+                    and unicodedata.is_normalized("NFC", raw)
+                    and (self.pattern is None or self.pattern.fullmatch(raw) is not None))
+        return False
+
+
+_PLANS: dict[tuple[Field, ...], tuple[_Plan, ...] | None] = {}
+
+
+def _plans(fields: tuple[Field, ...]) -> tuple[_Plan, ...] | None:
+    """The compiled checks of a form's fields; None for a form with nested groups or lists (its rows are
+    checked one by one)."""
+    if fields not in _PLANS:
+        if any(f.type in (FieldType.GROUP, FieldType.TABLE) for f in fields):
+            _PLANS[fields] = None
+        else:
+            _PLANS[fields] = tuple(_Plan(f) for f in fields if f.type is not FieldType.SEQ)
+    return _PLANS[fields]
+
+
+def check_rows(form: str, fields: tuple[Field, ...], rows: list[Row], report: Report,
+               pause: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+    """``check_fields`` of every row, column by column: each field's values are checked in one pass with
+    its compiled plan. A row with anything to report is checked again by ``check_fields`` alone, in row
+    order, so the issues and their order are exactly those of checking row by row."""
+    plans = _plans(fields)
+    if plans is None or not rows:
+        return _rows_one_by_one(form, fields, rows, report, pause)
+    known = frozenset(f.name for f in fields)
+    bad = {i for i, row in enumerate(rows) if not known.issuperset(row)}
+    present = set().union(*rows)          # a column no row fills, for a field nothing fills in: all None
+    nothing = [None] * len(rows)
+    columns = []
+    for plan in plans:
+        if plan.name not in present and None in plan.cache:
+            columns.append(nothing)
+            continue
+        columns.append(_column(plan, fields, rows, bad))
+        if pause is not None:
+            pause()
+    names = [plan.name for plan in plans]
+    parsed = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    for f in fields:
+        if f.follows:
+            for i, values in enumerate(parsed):
+                born = values.get(f.follows)
+                if born is None or i in bad:
+                    continue
+                expected = BIRTHDATE_PRECISION[1 + (born.month is not None) + (born.day is not None)]
+                if values.get(f.name) is None:
+                    values[f.name] = expected
+                elif values[f.name] != expected:
+                    bad.add(i)
+    for k, i in enumerate(sorted(bad), start=1):
+        parsed[i] = check_fields(form, i + 1, fields, rows[i], report)
+        if pause is not None and k % 256 == 0:
+            pause()
+    return parsed
+
+
+def _column(plan: _Plan, fields: tuple[Field, ...], rows: list[Row], bad: set[int]) -> list[Any]:
+    """One field's parsed values down the rows. Every distinct value met before is looked up in C (map
+    over the plan's cache); only the others go through Python, most of them by ``quick``."""
+    name, f = plan.name, plan.field
+    col = [row.get(name) for row in rows]
+    try:
+        out = list(map(plan.cache.get, col, repeat(_BAD, len(col))))
+    except TypeError:                                  # an unhashable cell (a list where text belongs)
+        out = [_BAD] * len(col)
+    plain = not (plan.defaulted or plan.required or plan.required_if)
+    for i in [i for i, v in enumerate(out) if v is _BAD]:
+        raw = col[i]
+        if type(raw) is str and raw.strip() and plan.quick(raw):
+            out[i] = raw
+            continue
+        if fieldtypes.is_empty(raw):
+            row = rows[i]
+            out[i] = None
+            if plain:
+                if raw is not None and type(raw) is str:
+                    plan.cache[raw] = None
+                continue
+            if plan.defaulted:
+                raw = row_default(f, row, fields)
+            if fieldtypes.is_empty(raw):
+                cond = plan.required_if
+                if plan.required or (cond and str(row.get(cond.field, "")).strip() in cond.values):
+                    bad.add(i)
+                continue
+        value = plan.value(raw)
+        if value is _BAD:
+            bad.add(i)
+            out[i] = None
+        else:
+            out[i] = value
+    if f.parent and plan.codes is not None:
+        for i, row in enumerate(rows):
+            if out[i] is None:
+                continue
+            parent_value = row.get(f.parent)
+            if isinstance(parent_value, str) and parent_value.strip() \
+                    and plan.codes[out[i]].parent != parent_value.strip():
+                bad.add(i)
+    return out
+
+
+def _rows_one_by_one(form: str, fields: tuple[Field, ...], rows: list[Row], report: Report,
+                     pause: Callable[[], None] | None) -> list[dict[str, Any]]:
+    parsed = []
+    for i, row in enumerate(rows, start=1):
+        parsed.append(check_fields(form, i, fields, row, report))
+        if pause is not None and i % 256 == 0:
+            pause()
+    return parsed
+
+
 BIRTHDATE_PRECISION = {3: "0", 2: "1", 1: "2"}       # CCNS: full date, month and year, year only
 
 
@@ -229,10 +421,10 @@ def _items(ctx: RuleContext, form_code: str, table: str | None):
     """(row number, path prefix, raw item, parsed item, the row's raw values) for each row of the form, or for
     each item of its nested list ``table`` (reported as "OmDau[2].ma_benh" on the row that holds it)."""
     raws, parsed = ctx.rows.get(form_code, []), ctx.parsed.get(form_code, [])
+    if not table:                                  # the tuples made in C: a rule runs over every row
+        yield from zip(count(1), repeat(""), raws, parsed, raws)
+        return
     for i, (raw, values) in enumerate(zip(raws, parsed, strict=False), start=1):
-        if not table:
-            yield i, "", raw, values, raw
-            continue
         sub_raw = raw.get(table) if isinstance(raw.get(table), list) else []
         sub_parsed = values.get(table) if isinstance(values.get(table), list) else []
         for j, (item, item_parsed) in enumerate(zip(sub_raw, sub_parsed, strict=False), start=1):
@@ -245,7 +437,9 @@ def _rule_order(ctx: RuleContext, p: Mapping[str, Any], code: str) -> None:
     a, b = str(p["from"]), str(p["to"])
     table = p.get("table")
     fb = _named(_table_fields(ctx, ctx.form.code, table), b, ctx.form.code)
-    for i, prefix, _raw, row, _parent in _items(ctx, ctx.form.code, table):
+    items = ((i, "", None, row, None) for i, row in enumerate(ctx.parsed.get(ctx.form.code, []), start=1)
+             if row.get(b) is not None) if not table else _items(ctx, ctx.form.code, table)
+    for i, prefix, _raw, row, _parent in items:
         start, end = row.get(a), row.get(b)
         if start is not None and end is not None and end < start:
             show = dmy if code == "rule.date_order" else str
@@ -274,20 +468,32 @@ def rule_salary_range(ctx: RuleContext, p: Mapping[str, Any]) -> None:
     code = ctx.form.code
     f = ctx.field_of(code, str(p["salary"]))
     trained_field = str(p.get("trained") or "")
+    period_field, zone_field = str(p["period"]), str(p["zone"])
+    floors: dict[tuple, tuple] = {}       # the same month, zone and training down a list: looked up once
+    monthly: dict[_date, tuple] = {}
+
+    def floor_of(zone_raw: object, on: _date, trained: bool) -> tuple:
+        key = (zone_raw, on, trained)
+        if key not in floors:
+            zone = rates.zone_key(zone_raw)
+            floors[key] = (zone, rates.salary_floor(zone, on, trained=trained) if zone else None)
+        return floors[key]
+
     for i, row in enumerate(ctx.parsed[code], start=1):
         salary: Salary | None = row.get(f.name)
-        month: Period | None = row.get(str(p["period"])) or ctx.period
+        month: Period | None = row.get(period_field) or ctx.period
         if salary is None or month is None:
             continue
         on = month.first_day
-        base = rates.base_salary(on)
+        if on not in monthly:
+            monthly[on] = (rates.base_salary(on), rates.salary_ceiling(on))
+        base, ceiling = monthly[on]
         if base is None:
             ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
             continue
         if not salary.is_coefficient:
-            zone = rates.zone_key(row.get(str(p["zone"])))
             trained = bool(trained_field) and str(row.get(trained_field) or "").strip() in ("1", "true", "True")
-            floor = rates.salary_floor(zone, on, trained=trained) if zone else None
+            zone, floor = floor_of(row.get(zone_field), on, trained)
             if zone and floor is None:
                 ctx.report.add(code, i, f.name, f, "rule.no_rate_for_period", period=str(month))
                 continue
@@ -299,7 +505,6 @@ def rule_salary_range(ctx: RuleContext, p: Mapping[str, Any]) -> None:
                                minimum=vnd(floor.amount), source=floor.source, since=dmy(floor.since))
                 continue
         amount = salary.amount if salary.amount is not None else int(salary.coefficient * base.amount)
-        ceiling = rates.salary_ceiling(on)
         if ceiling is not None and amount > ceiling.amount:
             ctx.report.add(code, i, f.name, f, "rule.salary_above_ceiling", Severity.WARNING, amount=vnd(amount),
                            ceiling=vnd(ceiling.amount), source=ceiling.source)
@@ -747,12 +952,7 @@ def check(draft: Draft, catalog: Catalog | None = None, *, pause: Callable[[], N
     for form in catalog.forms_of(procedure):
         rows = draft.rows(form.code)
         ctx.rows[form.code] = rows
-        parsed = []
-        for i, row in enumerate(rows, start=1):
-            parsed.append(check_fields(form.code, i, form.fields, row, report))
-            if pause is not None and i % 256 == 0:
-                pause()
-        ctx.parsed[form.code] = parsed
+        ctx.parsed[form.code] = check_rows(form.code, form.fields, rows, report, pause)
     for form in catalog.forms_of(procedure):
         ctx.form = form
         for spec in form.rules:
