@@ -243,3 +243,79 @@ def test_the_prompt_warns_and_asks_before_the_last_try(counting, trust_files, tm
     assert term.exit_code() == 0, term.screen
     assert out.exists() and counting.tries_left() == 3
     assert counting.token.pin not in term.screen               # typed without echo
+
+
+# ---------------------------------------------------------------- the window's signing dialog
+
+def signing_dialog(qtbot, tmp_path, module, trust):
+    """The window's signing dialog over a store holding one valid dossier of the token's unit."""
+    pytest.importorskip("pytestqt")
+    from bhxh_desk.app.actions.checking import record_check
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.ui.signing_dialog import SigningDialog
+    from bhxh_desk.app.ui.tasks import TaskRunner
+    from bhxh_desk.forms.draft import draft_from_dict
+    from tests.conftest import minimal_dict
+
+    store = Store(tmp_path / "store.sqlite3")
+    draft_id = store.create_draft(draft_from_dict(minimal_dict()))
+    record_check(store, draft_id, 0)
+    runner = TaskRunner()
+    dialog = SigningDialog(runner, store.path, [draft_id], module=str(module), extra_trust=[str(p) for p in trust],
+                           lang="en")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.cert_box.count() == 1 and dialog.checked is not None, timeout=60_000)
+    return dialog, store, draft_id, runner
+
+
+def test_the_dialog_shows_the_state_and_asks_before_the_last_try(qtbot, counting, trust_files, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from bhxh_desk.app.workflow import State
+
+    counting.set_tries_left(1)
+    dialog, store, draft_id, runner = signing_dialog(qtbot, tmp_path, counting.module, trust_files)
+    assert dialog.pin_state.text() == "final try"
+    assert dialog.final_try.isVisible() and not dialog.final_try.isChecked()
+    assert dialog.pin.isEnabled() and not dialog.sign_button.isEnabled()     # the box must be ticked first
+    qtbot.keyClicks(dialog.pin, counting.token.pin)
+    qtbot.keyClick(dialog.pin, Qt.Key.Key_Return)                            # Enter does not go around it
+    assert store.draft_info(draft_id).state is State.VALID and counting.tries_left() == 1
+    dialog.final_try.click()
+    assert dialog.sign_button.isEnabled()
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: store.draft_info(draft_id).state is State.SIGNED, timeout=60_000)
+    assert counting.tries_left() == 3
+    runner.wait(30_000)
+    store.close()
+
+
+def test_the_dialog_warns_after_each_wrong_pin_and_never_offers_a_locked_token(qtbot, counting, trust_files,
+                                                                               tmp_path):
+    from PySide6.QtCore import Qt
+
+    dialog, store, _, runner = signing_dialog(qtbot, tmp_path, counting.module, trust_files)
+    assert dialog.pin_state.text() == "ok" and dialog.sign_button.isEnabled()
+    qtbot.keyClicks(dialog.pin, "0000-wrong")
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pin_state.text() == "low (wrong tries made)", timeout=60_000)
+    assert "check carefully" in dialog.status.text() and dialog.sign_button.isEnabled()
+    qtbot.keyClicks(dialog.pin, "1111-wrong")
+    qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.pin_state.text() == "final try", timeout=60_000)
+    assert "ONE try is left" in dialog.status.text()
+    assert dialog.final_try.isVisible() and not dialog.sign_button.isEnabled()
+    assert counting.tries_left() == 1
+    dialog.stop()                                                             # Cancel: the last try is kept
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=60_000)
+    assert counting.tries_left() == 1
+    runner.wait(30_000)
+    store.close()
+
+    counting.set_tries_left(0)
+    dialog, store, _draft_id, runner = signing_dialog(qtbot, tmp_path / "again", counting.module, trust_files)
+    assert "PIN is locked" in dialog.pin_state.text()
+    assert not dialog.pin.isEnabled() and not dialog.sign_button.isEnabled()
+    runner.wait(30_000)
+    store.close()

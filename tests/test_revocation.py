@@ -254,3 +254,24 @@ def test_verify_a_signature_before_and_after_the_revocation(crls, rpki, rtrust, 
     assert '!! Hoso/CKy_Dvi: CÔNG TY TNHH HOA SEN' in r.stdout and f"was revoked on {dmy(when)}" in r.stdout
     r = cli("verify", str(after), *trust_args, "--json")
     assert json.loads(r.stdout)["valid"] is False
+
+
+def test_the_window_checks_the_certificate_before_the_pin(qtbot, crls, rpki, on_rtoken, rtrust, tmp_path):
+    """Issue 18: the window's batch asked for the PIN before checking the certificate. Now the dialog
+    checks it (here: revoked) against the dossiers first, and the PIN box never opens."""
+    from tests.test_pin_states import signing_dialog
+
+    when = datetime.now(UTC) - timedelta(hours=2)
+    revoke(crls, rpki, on_rtoken.cert.cert, when)
+    dialog, store, _, runner = signing_dialog(qtbot, tmp_path, on_rtoken.module, rtrust)
+    assert f"was revoked on {dmy(when)}" in dialog.status.text()
+    assert not dialog.pin.isEnabled() and not dialog.sign_button.isEnabled()
+    runner.wait(30_000)
+    store.close()
+
+    crls.files["/issuing.crl"] = rpki.crl(rpki.intermediate)          # a certificate in good standing
+    shutil.rmtree(tmp_path / "home" / "cache" / "crl")
+    dialog, store, _draft_id, runner = signing_dialog(qtbot, tmp_path / "good", on_rtoken.module, rtrust)
+    assert dialog.status.text() == "Nhập mã PIN rồi bấm Ký." and dialog.pin.isEnabled()   # no note, no refusal
+    runner.wait(30_000)
+    store.close()

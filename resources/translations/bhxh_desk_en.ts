@@ -442,6 +442,21 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <translation>Type the PIN, then press Sign.</translation>
     </message>
     <message>
+        <location filename="../../app/ui/signing_dialog.py" line="117"/>
+        <source>Tôi biết đây là lần thử PIN cuối cùng: nhập sai nữa token sẽ bị khóa</source>
+        <translation>I know this is the last PIN try: another wrong PIN locks the token</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="147"/>
+        <source>Trạng thái PIN</source>
+        <translation>PIN state</translation>
+    </message>
+    <message>
+        <location filename="../../app/ui/signing_dialog.py" line="185"/>
+        <source>Đang kiểm tra chứng thư số…</source>
+        <translation>Checking the certificate…</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/signing_dialog.py" line="154"/>
         <source>Đang ký…</source>
         <translation>Signing…</translation>
