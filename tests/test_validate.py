@@ -242,3 +242,48 @@ def test_validator_never_raises_on_arbitrary_rows(d02, tk1):
         return
     for issue in validate(draft):
         assert issue.code and issue.message_vi and issue.message_en
+
+
+# ---------------------------------------------------------------- the column path is the row path
+
+_BAD_CELLS = [("Masobhxh", "12345"), ("Masobhxh", "079100000001"), ("Masobhxh", 7900000001), ("Ngaysinh", "31/02/1990"),
+              ("Ngaysinh", "1990"), ("Ngaysinh", "01/01/2090"), ("Hoten", "  An  "), ("Hoten", "A\tB"),
+              ("Hoten", "e\u0301"), ("Hoten", ""), ("Hoten", None), ("pa", "ZZ"), ("Gioitinh", "7"),
+              ("tienLuong", "abc"), ("tienLuong", ""), ("tienLuong", "2,34"), ("tienLuong", 6000000),
+              ("maVungLTT", "9"), ("Cmnd", "079100000000"), ("Cmnd", "AB123456"), ("tuThang", "13/2026"),
+              ("phuCapCV", "150"), ("Extra", "x"), ("ghiChu", "x" * 2000), ("chucVu", ["a list"]),
+              ("daCoSo", "1"), ("daCoSo", "5"), ("tinhLai", ""), ("HdldTungay", "01/04/2026"),
+              ("HdldXdthDenngay", "01/01/2020"), ("HdldXdthTungay", "01/02/2020")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 59), st.sampled_from(_BAD_CELLS)), max_size=25))
+def test_checking_by_column_reports_exactly_what_checking_row_by_row_does(changes):
+    """forms.validate.check_rows takes a shortcut for rows with nothing to report; whatever the rows hold,
+    its issues (their messages and their order) and parsed values are those of check_fields row by row."""
+    from bench.data import d02_rows
+    from bhxh_desk.forms.catalog import load_catalog
+    from bhxh_desk.forms.validate import Report, _rows_one_by_one, check_rows
+
+    rows = d02_rows(60, seed=5)
+    for i, (name, value) in changes:
+        rows[i][name] = value
+    fields = load_catalog().form("D02-TS").fields
+    by_column, by_row = Report(), Report()
+    parsed = check_rows("D02-TS", fields, [dict(r) for r in rows], by_column)
+    assert parsed == _rows_one_by_one("D02-TS", fields, [dict(r) for r in rows], by_row, None)
+    assert by_column.issues == by_row.issues
+
+
+def test_every_kind_of_bad_cell_at_once_by_column_and_by_row():
+    from bench.data import d02_rows
+    from bhxh_desk.forms.catalog import load_catalog
+    from bhxh_desk.forms.validate import Report, _rows_one_by_one, check_rows
+
+    rows = d02_rows(len(_BAD_CELLS) + 5, seed=9)
+    for i, (name, value) in enumerate(_BAD_CELLS):
+        rows[i][name] = value
+    fields = load_catalog().form("D02-TS").fields
+    by_column, by_row = Report(), Report()
+    assert check_rows("D02-TS", fields, rows, by_column) == _rows_one_by_one("D02-TS", fields, rows, by_row, None)
+    assert by_column.issues == by_row.issues and len({i.row for i in by_row.issues}) >= 15
