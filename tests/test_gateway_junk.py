@@ -132,6 +132,35 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", f"{self.server.elsewhere}/v1/session")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif kind == "cut":                # the connection closes before the body it announced
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(good) + 100))
+            self.send_header("X-Protocol", PROTOCOL)
+            self.end_headers()
+            self.wfile.write(good)
+            self.close_connection = True
+        elif kind == "gzip":               # says gzip, is not
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(good)))
+            self.send_header("X-Protocol", PROTOCOL)
+            self.end_headers()
+            self.wfile.write(good)
+        elif kind == "huge":               # an endless body: 17 MiB of spaces before anything
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Protocol", PROTOCOL)
+            self.end_headers()
+            chunk = b" " * 2**20
+            try:
+                for _ in range(17):
+                    self.wfile.write(chunk)
+                self.wfile.write(good)
+            except OSError:
+                pass
+            self.close_connection = True
         else:
             self._send(400, b"unknown kind", "text/plain")
 
@@ -320,6 +349,22 @@ def test_a_result_that_is_not_a_result_document_is_unexpected(body):
     finally:
         odd.shutdown()
         odd.server_close()
+
+
+@pytest.mark.parametrize("kind", ["cut", "gzip", "huge"])
+@pytest.mark.parametrize("call", ["sign-in", "submit", "otp request"])
+def test_a_broken_body_is_a_clear_gateway_error(servers, call, kind):
+    """Below JSON: a body cut short by the connection, one that says gzip and is not, and one longer than any
+    answer of the protocol (read no further than the limit)."""
+    junk, _ = servers
+    endpoint, run = CALLS[call]
+    with client_of(junk, kind, endpoint) as c, pytest.raises(GatewayError) as info:
+        run(c)
+    if kind == "huge":
+        assert isinstance(info.value, Unexpected) and "16 MB" in info.value.message("en")
+    else:
+        assert isinstance(info.value, Unreachable)
+    assert "Unexpected error" not in info.value.message("en") and "None" not in info.value.message("en")
 
 
 def test_the_transport_follows_no_redirect_even_when_asked(servers):

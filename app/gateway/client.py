@@ -53,6 +53,7 @@ TRANSIENT = {429, 500, 502, 503, 504}
 DONE = (200, 201, 202)                     # the protocol's "done"; any other 1xx/2xx/3xx is unexpected
 JSON_TYPES = ("application/json",)
 XML_TYPES = ("application/xml", "text/xml")
+MAX_REPLY = 16 * 2**20                     # a receipt is a few hundred bytes, a result document kilobytes
 
 
 def is_loopback(host: str) -> bool:
@@ -98,14 +99,29 @@ class Transport(Protocol):
 
 class RequestsTransport:
     """HTTP through one requests session that picks nothing up from the environment (no proxies, no CA
-    bundle behind our back: the client passes ``verify`` on every request) and follows no redirect."""
+    bundle behind our back: the client passes ``verify`` on every request) and follows no redirect.
+
+    A reply is read in a bounded way: at most ``MAX_REPLY`` + 1 bytes (the client refuses more), and within
+    four times the timeout in all, so a gateway that drips an endless body can neither fill the memory nor
+    hold a command for ever (requests' own timeout is per read)."""
 
     def __init__(self) -> None:
         self._http = requests.Session()
         self._http.trust_env = False
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        return self._http.request(method, url, **{**kwargs, "allow_redirects": False})
+        response = self._http.request(method, url, **{**kwargs, "allow_redirects": False, "stream": True})
+        deadline = time.monotonic() + 4 * float(kwargs.get("timeout") or 30.0)
+        body = bytearray()
+        with response:
+            for chunk in response.iter_content(65536):
+                body += chunk
+                if len(body) > MAX_REPLY:
+                    break
+                if time.monotonic() > deadline:
+                    raise requests.exceptions.ReadTimeout(f"the reply took longer than {deadline:.0f} s")
+        response._content = bytes(body[: MAX_REPLY + 1])
+        return response
 
     def close(self) -> None:
         self._http.close()
@@ -162,9 +178,15 @@ class GatewayClient:
             except requests.exceptions.Timeout:
                 last = Unreachable("gw.timeout", url=self.base_url, seconds=int(self.timeout))
                 continue
-            except requests.exceptions.ConnectionError as exc:
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                # the connection refused, reset, or broken in the middle of the reply
                 last = Unreachable("gw.unreachable", url=self.base_url, reason=_short(exc))
                 continue
+            except requests.exceptions.RequestException as exc:      # a body that does not decode (gzip)
+                raise Unreachable("gw.unreachable", url=self.base_url, reason=_short(exc)) from None
+            if len(response.content) > MAX_REPLY:
+                raise self._unexpected(method, path, response, Malformed("gw.what.too_large",
+                                                                         limit_mb=MAX_REPLY // 2**20))
             if response.status_code in TRANSIENT:
                 last = self._failure(method, path, response)
                 continue
@@ -334,6 +356,8 @@ def _where(location: str) -> str:
 def _shape(body: bytes) -> str:
     """What the log keeps of a reply: a JSON object's keys and value types (its values may be a token), or the
     start of anything else (a proxy's page), so that a support ticket can say what answered."""
+    if len(body) > 2**20:
+        return f"{len(body)} bytes or more, not read further"
     try:
         data = jsonlib.loads(body)
     except ValueError:
@@ -362,7 +386,7 @@ def _log_file() -> str:
 def _short(exc: Exception) -> str:
     text = str(exc)
     for marker in ("certificate verify failed", "Connection refused", "Connection reset", "Name or service not known",
-                   "Temporary failure in name resolution"):
+                   "Temporary failure in name resolution", "Connection broken", "failed to decode"):
         if marker in text:
             return marker
     return text[:160]
