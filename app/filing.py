@@ -8,7 +8,7 @@ the attempt before the upload, and the gateway answers a repeated idempotency ke
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -38,8 +38,18 @@ class Filing:
         self.gateway_trust = list(gateway_trust)
 
     def send(self, sub: Submission) -> Submission:
-        """Upload once more with the same key; a lost reply leaves the submission in doubt (Submitted)."""
+        """Upload once more with the same key; a lost reply leaves the submission in doubt (Submitted).
+
+        One in doubt is first looked up by its key: the gateway that stored it before the reply was lost
+        answers with its receipt, and nothing is uploaded twice, even to a gateway that would file a
+        repeated upload again. The upload itself is never retried inside the client for the same reason:
+        a retry is the next round's, after the look-up."""
+        if sub.attempts or sub.state is State.SUBMITTED:
+            found = self.client.receipt_by_key(sub.idempotency_key)
+            if found is not None:
+                return self.outbox.received(sub.id, found)
         sub = self.outbox.attempt(sub.id)
+        retries, self.client.retries = self.client.retries, 0
         try:
             receipt = self.client.submit(self.outbox.file(sub.id), sub.idempotency_key)
         except Refused as exc:
@@ -50,6 +60,8 @@ class Filing:
         except Unreachable as exc:
             self.outbox.failed_attempt(sub.id, exc.message("en"))
             raise
+        finally:
+            self.client.retries = retries
         return self.outbox.received(sub.id, receipt)
 
     def settle(self, sub: Submission) -> Submission:
@@ -83,22 +95,29 @@ class Filing:
             return False
         return True
 
-    def sync(self, *, on_progress: Callable[[Submission], None] | None = None) -> SyncReport:
+    def sync(self, *, on_progress: Callable[[Submission], None] | None = None,
+             units: Collection[str] | None = None, settle: bool = True) -> SyncReport:
+        """Send what is queued or in doubt, each claimed from the outbox while it is sent (several
+        workstations may share it: ``Outbox.claimed``), then settle what is pending; ``units``: only
+        those (the ones this sender holds a password for)."""
         report = SyncReport()
         mine = self.client.base_url
-        for sub in self.outbox.all((State.QUEUED, State.SUBMITTED)):
-            if sub.gateway != mine:
-                continue
-            try:
-                done = self.send(sub)
-            except Unreachable as exc:
-                report.waiting.append((self.outbox.get(sub.id), exc.message("vi")))
-                continue
+        tried: list[int] = []
+        while True:
+            with self.outbox.claimed(mine, units=units, skip=tried) as sub:
+                if sub is None:
+                    break
+                tried.append(sub.id)
+                try:
+                    done = self.send(sub)
+                except Unreachable as exc:
+                    report.waiting.append((self.outbox.get(sub.id), exc.message("vi")))
+                    continue
             (report.refused if done.state is State.REJECTED else report.sent).append(done)
             if on_progress:
                 on_progress(done)
-        for sub in self.outbox.all((State.RECEIVED, State.PROCESSING)):
-            if sub.gateway != mine:
+        for sub in self.outbox.all((State.RECEIVED, State.PROCESSING)) if settle else ():
+            if sub.gateway != mine or (units is not None and sub.unit not in units):
                 continue
             try:
                 done = self.settle(sub)

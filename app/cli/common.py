@@ -65,7 +65,7 @@ def write(path: str | Path, *parts: bytes | memoryview) -> None:
 def open_store(args: argparse.Namespace):
     from bhxh_desk.app.store import Store
 
-    return Store(Path(args.store) if getattr(args, "store", None) else None)
+    return Store(getattr(args, "store", None) or None)       # a file's path, or an office store's URL
 
 
 def group_help(parser: argparse.ArgumentParser):

@@ -39,7 +39,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
                       faults=Faults(latency=args.latency / 1000, error_rate=args.error_rate,
                                     reset_rate=args.reset_rate, lose_reply_rate=args.lose_reply_rate,
                                     seed=args.fault_seed),
-                      otp_ttl=timedelta(seconds=args.otp_ttl), extra_trust=extra)
+                      otp_ttl=timedelta(seconds=args.otp_ttl), extra_trust=extra, no_dedupe=args.no_dedupe)
     server = make_server(sandbox, args.host, args.port, tls=args.tls)
     url = url_of(server, args.tls)
     info = {"url": url, "ca": str(sandbox.pki.ca_cert), "data": str(Path(args.data).resolve()),
@@ -265,6 +265,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     lang = lang_of(args)
     access = _access(args)
+    if args.daemon:
+        return _sync_office(args, access, lang)
     with open_store(args) as store, _client(args) as client:
         report = gateway.sync(store, client, access.trust(),
                               on_progress=None if args.json else lambda s: print(submission_line(s, lang), flush=True))
@@ -278,7 +280,55 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(BhxhError("outbox.nothing").message(lang))
     for _, why in report.waiting:
         print(why, file=sys.stderr)
-    return EXIT_ERROR if report.waiting else EXIT_OK
+    unverified = [s for s in report.settled if not s.result_verified]      # a result not to be trusted
+    for s in unverified:
+        print(BhxhError("gw.result_not_verified", so_ho_so=s.so_ho_so).message(lang), file=sys.stderr)
+    return EXIT_ERROR if report.waiting or unverified else EXIT_OK
+
+
+def _sync_office(args: argparse.Namespace, access, lang: str) -> int:
+    """``sync --daemon``: every account with work that this sender holds a password for (its --credentials
+    file, --password-env, or this PC's keyring), the others left to the workstations that do; with
+    --exit-when-done it stops when nothing it can send is left (a workstation's one-off run)."""
+    import time
+
+    from bhxh_desk.app.actions import office
+
+    credentials = office.read_credentials(args.credentials) if args.credentials else None
+    password_of = office.password_source(access, credentials=credentials, env_var=args.password_env)
+    if args.daemon:
+        print(BhxhError("office.daemon_units", units=", ".join(sorted(credentials or {})) or "-",
+                        store=open_store_location(args)).message(lang), flush=True)
+    rounds, waited = 0, False
+    while True:
+        with open_store(args) as store:
+            done = office.sync_office(store, access, password_of, settle=not args.send_only,
+                                      on_progress=None if args.json else
+                                      lambda s: print(submission_line(s, lang), flush=True))
+            left = office.sendable_accounts(store, access.url)
+        rounds += 1
+        for account in done.without_password:
+            print(BhxhError("office.no_password_here", account=account).message(lang), file=sys.stderr)
+        for why in done.unreachable:
+            print(why, file=sys.stderr)
+        waited = bool(done.waiting or done.unreachable)
+        if not args.daemon or (args.rounds and rounds >= args.rounds) or (args.exit_when_done and not any(
+                password_of(a) for a in left)):
+            break
+        time.sleep(args.interval)
+    if args.json:
+        print_json({"sent": [submission_json(s) for s in done.all("sent")],
+                    "refused": [submission_json(s) for s in done.all("refused")],
+                    "settled": [submission_json(s) for s in done.all("settled")],
+                    "without_password": done.without_password})
+    return EXIT_ERROR if waited else EXIT_OK
+
+
+def open_store_location(args: argparse.Namespace) -> str:
+    from bhxh_desk.app.store.backend import default_location
+    from bhxh_desk.app.store.postgres import redacted
+
+    return redacted(str(args.store or default_location()))
 
 
 # ---------------------------------------------------------------- OTP
@@ -327,6 +377,8 @@ def add_parsers(add, formatter) -> None:
     p.add_argument("--lose-reply-rate", type=float, default=0.0, metavar="P",
                    help="share of uploads stored, then the reply lost")
     p.add_argument("--fault-seed", type=int)
+    p.add_argument("--no-dedupe", action="store_true",
+                   help="chỉ để thử: mỗi lần tải lên là một hồ sơ mới / test only: file every upload as a new dossier")
     p.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="sandbox_action", metavar="ACTION")
     q = sub.add_parser("add-unit", help="thêm tài khoản / add an account")
@@ -372,6 +424,20 @@ def add_parsers(add, formatter) -> None:
 
     p = add("sync", cmd_sync, "Gửi hồ sơ chờ và cập nhật trạng thái / send what is queued, poll what is pending")
     _gateway_options(p)
+    p.add_argument("--store", metavar="PATH|URL", help="kho dữ liệu / the store (a file, or postgresql://…; "
+                                                         "or BHXH_DESK_STORE)")
+    p.add_argument("--daemon", action="store_true",
+                   help="chạy liên tục, gửi cho mọi đơn vị có mật khẩu / keep running, sending for every unit "
+                        "it holds a password for")
+    p.add_argument("--credentials", metavar="FILE",
+                   help='mật khẩu riêng của tiến trình nền {"tài khoản": "mật khẩu"}, quyền 0600 / the daemon\'s '
+                        'own passwords, a file only its user can read')
+    p.add_argument("--interval", type=float, default=30.0, metavar="S", help="giữa hai lượt / between rounds")
+    p.add_argument("--rounds", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--send-only", action="store_true", help="chỉ gửi, không tra cứu kết quả / only send, "
+                                                             "do not poll for results")
+    p.add_argument("--exit-when-done", action="store_true", help="dừng khi hết hồ sơ cần gửi / stop when nothing "
+                                                                  "it can send is left")
 
     p = add("export-signed", cmd_export_signed,
             "Xuất tệp BHXHDienTu.xml đã ký (chưa có nguồn công khai xác nhận cổng BHXH nhận tệp do phần mềm khác lập) "

@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from bhxh_desk.app.gateway.protocol import PROCESSING, REJECTED, RESULT, DossierStatus, Reason, Receipt
@@ -110,6 +111,49 @@ class Outbox:
             sql += f" WHERE state IN ({', '.join('?' * len(states))})"
             args = [str(s) for s in states]
         return [_row(r) for r in self.store.read(sql + " ORDER BY id", args)]
+
+    @contextmanager
+    def claimed(self, gateway: str, *, units: Collection[str] | None = None,
+                skip: Collection[int] = ()) -> Iterator[Submission | None]:
+        """The next submission to send (Queued, or Submitted and in doubt) for this gateway and these units,
+        held by this sender for as long as the block runs; None when there is none left.
+
+        On an office store several workstations and ``sync --daemon`` share the outbox: the claim is the
+        row of ``outbox_claims`` locked with SELECT … FOR UPDATE SKIP LOCKED in a transaction on a second
+        connection, so that the others skip it while the sender records its attempt, uploads and records
+        the receipt on the store's own connection, each committed as it happens. A sender that dies lets go
+        of it at once (its connection is gone and its transaction with it). On a SQLite file the PC's own
+        windows and commands take turns, as before."""
+        sendable = (str(State.QUEUED), str(State.SUBMITTED))
+        skipped = list(skip)
+        if self.store.dialect != "postgresql":
+            for sub in self.all((State.QUEUED, State.SUBMITTED)):
+                if sub.gateway == gateway and (units is None or sub.unit in units) and sub.id not in skipped:
+                    yield sub
+                    return
+            yield None
+            return
+        unit_list = sorted(units) if units is not None else None
+        with self.store._conn.side() as conn:
+            conn.execute("INSERT INTO outbox_claims (submission_id) SELECT id FROM submissions "
+                         "WHERE state = ANY(%s) ON CONFLICT DO NOTHING", (list(sendable),))
+            while True:
+                with conn.transaction():
+                    row = conn.execute(
+                        """SELECT k.submission_id FROM outbox_claims k JOIN submissions s ON s.id = k.submission_id
+                           WHERE s.state = ANY(%s) AND s.gateway = %s AND (%s::text[] IS NULL OR s.unit = ANY(%s))
+                             AND NOT (s.id = ANY(%s))
+                           ORDER BY s.id LIMIT 1 FOR UPDATE OF k SKIP LOCKED""",
+                        (list(sendable), gateway, unit_list, unit_list or [], skipped)).fetchone()
+                    if row is None:
+                        yield None
+                        return
+                    # Read again now that it is ours: another sender may have filed it just before.
+                    state = conn.execute("SELECT state FROM submissions WHERE id = %s", (row[0],)).fetchone()[0]
+                    if state in sendable:
+                        yield self.get(row[0])
+                        return
+                skipped.append(row[0])
 
     def _one(self, sql: str, args: tuple) -> tuple | None:
         rows = self.store.read(sql, args)

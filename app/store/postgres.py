@@ -16,6 +16,7 @@ connection runs in autocommit mode and the store begins and commits its own tran
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from typing import Any
 
 from bhxh_desk.forms.errors import StoreError
@@ -189,6 +190,20 @@ class PostgresBackend:
     def rollback(self) -> None:
         if not self.conn.closed:
             self.conn.execute("ROLLBACK")
+
+    @contextmanager
+    def side(self):
+        """A second connection of the pool, for a transaction that must outlive the store's own commits:
+        the outbox's claim on the submission being sent."""
+        conn = self._pool.getconn() if self._pool is not None else _psycopg().connect(conninfo(self.url),
+                                                                                        autocommit=True)
+        try:
+            yield conn
+        finally:
+            if self._pool is not None:
+                self._pool.putconn(conn)
+            else:
+                conn.close()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -30,10 +30,14 @@ SCHEMA = (
         tax_code TEXT, not_before TEXT NOT NULL, not_after TEXT NOT NULL, registered_at TEXT NOT NULL,
         PRIMARY KEY (unit, serial))""",
     """CREATE TABLE IF NOT EXISTS dossiers (
-        id INTEGER PRIMARY KEY, so_ho_so TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL UNIQUE,
-        digest TEXT NOT NULL UNIQUE, unit TEXT NOT NULL, account TEXT NOT NULL, procedure TEXT NOT NULL,
+        id INTEGER PRIMARY KEY, so_ho_so TEXT NOT NULL UNIQUE, idempotency_key TEXT NOT NULL,
+        digest TEXT NOT NULL, unit TEXT NOT NULL, account TEXT NOT NULL, procedure TEXT NOT NULL,
         period TEXT NOT NULL, received_at TEXT NOT NULL, file BLOB NOT NULL, reject_reasons TEXT,
         result BLOB)""",
+    # Not unique: with --no-dedupe (a test-only switch) every upload is a dossier of its own, so that a test
+    # can count what a client filed twice. Without it, store_dossier finds the first one, in one transaction.
+    "CREATE INDEX IF NOT EXISTS dossiers_key ON dossiers(idempotency_key)",
+    "CREATE INDEX IF NOT EXISTS dossiers_digest ON dossiers(digest)",
     """CREATE TABLE IF NOT EXISTS sequences (agency TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
         PRIMARY KEY (agency, year))""",
     """CREATE TABLE IF NOT EXISTS otps (
@@ -183,14 +187,16 @@ class SandboxDB:
         column, value = ("idempotency_key", key) if key else ("digest", digest) if digest else ("so_ho_so", so_ho_so)
         with self._lock:
             return self._stored(self._conn.execute(
-                f"SELECT {self._COLUMNS} FROM dossiers WHERE {column} = ?", (value,)).fetchone())
+                f"SELECT {self._COLUMNS} FROM dossiers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)).fetchone())
 
     def store_dossier(self, *, key: str, digest: str, unit: str, account: str, procedure: str, period: str,
-                      agency: str, file: bytes, reject_reasons: str | None) -> tuple[StoredDossier, bool]:
-        """Store once; a second call with the same key or digest returns the first (and False)."""
+                      agency: str, file: bytes, reject_reasons: str | None, dedupe: bool = True
+                      ) -> tuple[StoredDossier, bool]:
+        """Store once; a second call with the same key or digest returns the first (and False). With
+        ``dedupe`` off (the test-only --no-dedupe) every call stores a new dossier."""
         with self.tx() as c:
-            existing = c.execute(f"SELECT {self._COLUMNS} FROM dossiers WHERE idempotency_key = ? OR digest = ?",
-                                 (key, digest)).fetchone()
+            existing = c.execute(f"SELECT {self._COLUMNS} FROM dossiers WHERE idempotency_key = ? OR digest = ? "
+                                 "ORDER BY id LIMIT 1", (key, digest)).fetchone() if dedupe else None
             if existing:
                 return self._stored(existing), False
             received = now()

@@ -66,6 +66,9 @@ class Sandbox:
     faults: Faults = field(default_factory=Faults)
     otp_ttl: timedelta = timedelta(minutes=5)
     extra_trust: list[x509.Certificate] = field(default_factory=list)
+    # Test only: file every upload as a new dossier, even one with a key or digest seen before, so that
+    # exactly-once has to come from the client and its outbox, not from the gateway forgiving a repeat.
+    no_dedupe: bool = False
 
     def __post_init__(self) -> None:
         self.db = SandboxDB(self.data / "sandbox.sqlite3")
@@ -226,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal(400, "gw.bad_answer", [reason("gw.bad_answer", reason="Idempotency-Key header required")])
         digest = hashlib.sha256(data).hexdigest()
         db = self.sandbox.db
-        first = db.find(key=key) or db.find(digest=digest)
+        first = None if self.sandbox.no_dedupe else db.find(key=key) or db.find(digest=digest)
         if first is None:
             accepted = check_submission(data, account=account, unit=unit, allowed_units=units, db=db,
                                         anchors=self.sandbox.anchors, intermediates=self.sandbox.intermediates)
@@ -236,7 +239,7 @@ class Handler(BaseHTTPRequestHandler):
             first, created = db.store_dossier(key=key, digest=digest, unit=unit, account=account.code,
                                               procedure=env.procedure, period=env.period,
                                               agency=env.unit.agency_code or "00000", file=data,
-                                              reject_reasons=rejects)
+                                              reject_reasons=rejects, dedupe=not self.sandbox.no_dedupe)
             repeat = not created
         else:
             repeat = True
