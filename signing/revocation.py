@@ -30,7 +30,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -45,6 +45,13 @@ MAX_CRL_BYTES = 32 * 1024 * 1024        # the largest Vietnamese CA CRLs are a f
 RETRY_UNKNOWN = timedelta(minutes=10)   # an unknown answer is asked again after this
 NO_NEXT_UPDATE = timedelta(days=1)      # a CRL that names no nextUpdate is kept this long
 CLOCK_SKEW = timedelta(minutes=5)
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def when_text(at: datetime) -> str:
+    """A revocation's moment as the verify output shows a signing time (Vietnam's time): a certificate
+    revoked the day it signed is told apart by the hour."""
+    return at.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
 
 class Note(NamedTuple):
@@ -271,8 +278,8 @@ class CrlSource:
             if status.state == "revoked":
                 assert status.revoked_at is not None
                 if status.revoked_at <= at:
-                    raise CertificateError("cert.revoked", subject=subject, date=dmy(status.revoked_at))
-                notes.append(Note("cert.revoked_later", {"subject": subject, "date": dmy(status.revoked_at)}))
+                    raise CertificateError("cert.revoked", subject=subject, date=when_text(status.revoked_at))
+                notes.append(Note("cert.revoked_later", {"subject": subject, "date": when_text(status.revoked_at)}))
             elif status.state == "unknown":
                 if self.block_unknown:
                     raise CertificateError("cert.revocation_unknown", subject=subject, reason=status.reason)
@@ -301,7 +308,8 @@ def _why(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.HTTPError):
         return f"HTTP {exc.code}"
     if isinstance(exc, urllib.error.URLError):
-        return str(exc.reason)
+        reason = exc.reason
+        return (reason.strerror or str(reason)) if isinstance(reason, OSError) else str(reason)
     if isinstance(exc, TimeoutError):
         return "no answer in time"
     return str(exc) or type(exc).__name__

@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bhxh_desk.forms.display import dmy
 from bhxh_desk.forms.xmlbuild import build_forms
 from bhxh_desk.signing import certs
 from bhxh_desk.signing.dossier import sign_dossier
 from bhxh_desk.signing.errors import CertificateError
-from bhxh_desk.signing.revocation import CrlSource
+from bhxh_desk.signing.revocation import CrlSource, when_text
 from bhxh_desk.signing.signer import KeySigner
 from tests import pki as test_pki
 from tests.conftest import EXAMPLE
@@ -82,8 +81,8 @@ def test_a_revoked_leaf_is_refused_with_its_date(crls, rpki, tmp_path):
     revoke(crls, rpki, leaf.cert, when)
     error = code_of(trust, rpki, leaf, source=CrlSource(tmp_path / "crl"))
     assert error.code == "cert.revoked"
-    assert dmy(when) in error.message("vi") and "CÔNG TY TNHH HOA SEN" in error.message("vi")
-    assert f"was revoked on {dmy(when)}" in error.message("en")
+    assert when_text(when) in error.message("vi") and "CÔNG TY TNHH HOA SEN" in error.message("vi")
+    assert f"was revoked on {when_text(when)}" in error.message("en")
 
 
 def test_a_revoked_intermediate_is_refused(crls, rpki, tmp_path):
@@ -100,7 +99,7 @@ def test_a_signature_before_the_revocation_is_valid_with_a_note(crls, rpki, tmp_
     source = CrlSource(tmp_path / "crl")
     answer = trust(rpki, leaf, at=when - timedelta(hours=5), source=source)
     (note,) = answer.notes
-    assert note.code == "cert.revoked_later" and dmy(when) in note.message("en")
+    assert note.code == "cert.revoked_later" and when_text(when) in note.message("en")
     assert code_of(trust, rpki, leaf, at=when + timedelta(seconds=1), source=source).code == "cert.revoked"
 
 
@@ -181,7 +180,7 @@ def test_sign_refuses_a_revoked_certificate_before_the_pin(crls, rpki, on_rtoken
     out = tmp_path / "signed.xml"
     r = sign_cli(on_rtoken, rtrust, str(EXAMPLE), out=out, extra=("--lang", "en"))
     assert r.returncode == 2
-    assert f'The certificate "CÔNG TY TNHH HOA SEN" was revoked on {dmy(when)}' in r.stderr
+    assert f'The certificate "CÔNG TY TNHH HOA SEN" was revoked on {when_text(when)}' in r.stderr
     assert "Wrong PIN" not in r.stderr and "Traceback" not in r.stderr and not out.exists()
 
 
@@ -248,10 +247,10 @@ def test_verify_a_signature_before_and_after_the_revocation(crls, rpki, rtrust, 
     shutil.rmtree(tmp_path / "home" / "cache" / "crl")
     r = cli("verify", str(before), *trust_args)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert f"was revoked on {dmy(when)}, after this signature was made: the signature stays valid" in r.stdout
+    assert f"was revoked on {when_text(when)}, after this signature was made: the signature stays valid" in r.stdout
     r = cli("verify", str(after), *trust_args)
     assert r.returncode == 1, r.stdout + r.stderr
-    assert '!! Hoso/CKy_Dvi: CÔNG TY TNHH HOA SEN' in r.stdout and f"was revoked on {dmy(when)}" in r.stdout
+    assert '!! Hoso/CKy_Dvi: CÔNG TY TNHH HOA SEN' in r.stdout and f"was revoked on {when_text(when)}" in r.stdout
     r = cli("verify", str(after), *trust_args, "--json")
     assert json.loads(r.stdout)["valid"] is False
 
@@ -264,7 +263,7 @@ def test_the_window_checks_the_certificate_before_the_pin(qtbot, crls, rpki, on_
     when = datetime.now(UTC) - timedelta(hours=2)
     revoke(crls, rpki, on_rtoken.cert.cert, when)
     dialog, store, _, runner = signing_dialog(qtbot, tmp_path, on_rtoken.module, rtrust)
-    assert f"was revoked on {dmy(when)}" in dialog.status.text()
+    assert f"was revoked on {when_text(when)}" in dialog.status.text()
     assert not dialog.pin.isEnabled() and not dialog.sign_button.isEnabled()
     runner.wait(30_000)
     store.close()
