@@ -479,6 +479,23 @@ def test_commands_exit_non_zero_with_the_message(servers, tmp_path, pki, command
     assert PASSWORD not in Path(log[1]).read_text(encoding="utf-8")
 
 
+def test_sync_does_not_exit_0_on_a_result_it_cannot_verify(servers, tmp_path, pki):
+    """A gateway (here, one with an unsigned result document) whose result does not verify: sync says so and
+    exits non-zero, and the document is kept."""
+    junk, _ = servers
+    home, url = tmp_path / "home", f"{junk.url}/good/none"
+    args = ("--gateway", url, "--unit", UNIT, "--password-env", "JUNK_PW")
+    r = cli("submit", str(_signed_file(tmp_path, pki)), *args, home=home)
+    assert r.returncode == 0, r.stderr
+    r = cli("sync", *args, home=home)
+    assert r.returncode == 2 and "không xác minh được" in r.stderr and SO_HO_SO in r.stderr, r.stdout + r.stderr
+    r = cli("sync", *args, "--json", home=home)          # nothing new: the settled one is not reported again
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["settled"] == []
+    r = cli("status", SO_HO_SO, *args, home=home)        # asked again, it says so again
+    assert r.returncode == 2 and "không xác minh được" in r.stderr, r.stdout + r.stderr
+
+
 def test_otp_request_in_english_names_the_status_and_the_log(servers, tmp_path):
     junk, _ = servers
     draft = ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"

@@ -244,6 +244,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from bhxh_desk.app.actions import gateway
     from bhxh_desk.app.store.outbox import Submission
+    from bhxh_desk.app.workflow import State
 
     access = _access(args)
     with open_store(args) as store, _client(args) as client:
@@ -253,6 +254,10 @@ def cmd_status(args: argparse.Namespace) -> int:
             print_json(submission_json(found))
         else:
             print(submission_line(found, lang_of(args)))
+        if found.state is State.RESULT and not found.result_verified:
+            print(BhxhError("gw.result_not_verified", so_ho_so=found.so_ho_so).message(lang_of(args)),
+                  file=sys.stderr)
+            return EXIT_ERROR
     elif args.json:
         print_json(found.to_json())
     else:
