@@ -107,6 +107,23 @@ class FormFile(NamedTuple):
         return file_extension(self.name)
 
 
+class FormBytes(NamedTuple):
+    """A form file as ``forms.xmlbuild`` wrote it, with the SHA-256 of its canonical body, computed while
+    it was written."""
+
+    data: bytes
+    digest: bytes
+
+
+class Built(NamedTuple):
+    """An unsigned envelope as built in this process, with what its building already knows, so that
+    signing it neither decodes its forms again nor hashes them a second time."""
+
+    data: bytes
+    digest: bytes                               # SHA-256 of the envelope's canonical body
+    forms: dict[int, FormBytes]                 # carried file position -> the form's bytes and digest
+
+
 class Carried(NamedTuple):
     """Where one FileToKhai's parts sit in the envelope's bytes."""
 

@@ -18,7 +18,7 @@ from cryptography import x509
 from bhxh_desk.forms import schemas
 from bhxh_desk.forms.envelope import ENVELOPE_NAME, cut_payloads, decode_payload, file_extension, length_matches
 from bhxh_desk.forms.errors import XmlError
-from bhxh_desk.forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope
+from bhxh_desk.forms.xmlbuild import ENVELOPE_SIGNATURE, Dossier, build_envelope_for_signing
 from bhxh_desk.forms.xmlread import envelope_from_tree
 from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
 from bhxh_desk.signing import certs
@@ -43,8 +43,8 @@ def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | N
     The envelope is built unsigned, then signed as any unsigned envelope is (``signing.envelope``): the
     forms it was just built from are known to this process as checked, so they are not parsed again."""
     when = signing_time or datetime.now(UTC)
-    unsigned = build_envelope(dossier, created=created or dossier.created or when.date())
-    return prepare(unsigned).sign(signer, signing_time=when)
+    built = build_envelope_for_signing(dossier, created=created or dossier.created or when.date())
+    return prepare(built.data, built=built).sign(signer, signing_time=when)
 
 
 @dataclass(frozen=True, slots=True)

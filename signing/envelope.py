@@ -30,6 +30,7 @@ from bhxh_desk.forms.checkmemo import CheckMemo
 from bhxh_desk.forms.envelope import (
     ENVELOPE_NAME,
     ENVELOPE_SIGNATURE,
+    Built,
     EnvelopeText,
     decode_payload,
     edits,
@@ -132,9 +133,17 @@ def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[
     return whole // 3 * 4, pybase64.b64encode(new.tail(whole))
 
 
-def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
-    """Check an unsigned envelope and every form it carries; raises ``BhxhError`` naming what is wrong."""
+def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None = None) -> PreparedEnvelope:
+    """Check an unsigned envelope and every form it carries; raises ``BhxhError`` naming what is wrong.
+
+    ``built``: the envelope was just built by this process (``forms.xmlbuild.build_for_signing``), which
+    checked each file against its XSD and hashed it while writing it: those forms are taken as built,
+    neither decoded nor hashed again."""
     memo = memo or CheckMemo()
+    if built is not None and built.data is data and memo.known(schemas.ENVELOPE_SCHEMA, built.digest):
+        text = read_canonical(data)
+        if text is not None:
+            return PreparedEnvelope(text=text, forms=_prepare_forms(text, memo, built))
     refuse_prolog_tricks(data)
     # A filled CKy_Dvi (it is the root's last child, so looked for from the end); the envelope's XSD check
     # below makes sure there is no second one.
@@ -162,13 +171,18 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None) -> PreparedEnvelope:
     return PreparedEnvelope(text=text, forms=forms)
 
 
-def _prepare_forms(text: EnvelopeText, memo: CheckMemo) -> tuple[PreparedForm, ...]:
+def _prepare_forms(text: EnvelopeText, memo: CheckMemo, built: Built | None = None) -> tuple[PreparedForm, ...]:
     layouts = schemas.form_layouts()
     forms = []
     for i, carried in enumerate(text.files):
         layout = layouts.get(carried.code)
         if layout is None or carried.extension != "xml":
             continue                          # an attachment, carried as it is
+        done = built.forms.get(i) if built is not None else None
+        if done is not None and memo.known(layout.code, done.digest):
+            forms.append(PreparedForm(position=i, slot=layout.signature_element, content=done.data,
+                                      digest=done.digest, reusable=True))
+            continue
         payload = text.payload(i)
         content = decode_payload(payload, carried.name)
         # The old text is reused only where it is exactly base64(content): not when it was broken into lines.

@@ -86,12 +86,13 @@ def from_file(path: str | Path, target: Any, memo=None) -> Dossier:
     draft = None
     if not data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         from bhxh_desk.forms.draft import read_draft
-        from bhxh_desk.forms.xmlbuild import build_unsigned
+        from bhxh_desk.forms.xmlbuild import build_for_signing
 
         draft = read_draft(path)
-        data = build_unsigned(draft, memo=memo)
-    return Dossier(str(path), target, prepare(data, memo=memo), draft,
-                   tuple(draft.migrations) if draft is not None else ())
+        built = build_for_signing(draft, memo=memo)       # signed as built: its forms not decoded again
+        return Dossier(str(path), target, prepare(built.data, memo=memo, built=built), draft,
+                       tuple(draft.migrations))
+    return Dossier(str(path), target, prepare(data, memo=memo), None, ())
 
 
 def from_store(store: Store, draft_id: int, memo=None) -> Dossier:
@@ -100,7 +101,7 @@ def from_store(store: Store, draft_id: int, memo=None) -> Dossier:
     Valid still gates signing; with errors it is refused with them (InvalidDossier)."""
     from bhxh_desk.app import workflow
     from bhxh_desk.app.actions.checking import record_check
-    from bhxh_desk.forms.xmlbuild import build_unsigned
+    from bhxh_desk.forms.xmlbuild import build_for_signing
     from bhxh_desk.signing.envelope import prepare
 
     memo = memo or _memo()
@@ -108,9 +109,10 @@ def from_store(store: Store, draft_id: int, memo=None) -> Dossier:
     if state is not workflow.State.DRAFT:
         workflow.require(state, workflow.Action.SIGN)
     draft = store.load_draft(draft_id)
-    unsigned = build_unsigned(draft, memo=memo)           # InvalidDossier with the issues when it has errors
+    built = build_for_signing(draft, memo=memo)          # InvalidDossier with the issues when it has errors
     workflow.require(record_check(store, draft_id, 0), workflow.Action.SIGN)
-    return Dossier(f"#{draft_id}", draft_id, prepare(unsigned, memo=memo), draft, tuple(draft.migrations))
+    return Dossier(f"#{draft_id}", draft_id, prepare(built.data, memo=memo, built=built), draft,
+                   tuple(draft.migrations))
 
 
 def prepare_each(loaders: Sequence[tuple[str, Any, Callable[[], Dossier]]]) -> tuple[list[Dossier], list[Failed]]:
