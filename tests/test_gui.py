@@ -263,9 +263,7 @@ def test_individual_dossier_confirmed_with_an_otp_from_the_window(desktop, qtbot
     qtbot.waitUntil(lambda: dialog.sms.isVisible(), timeout=30_000)      # the sandbox's SMS, shown in test mode
     code = dialog.sms.text().split("cua ban la ")[1][:6]
     qtbot.keyClicks(dialog.code, code)
-    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-    assert window.store.draft_info(draft_id).state is State.SIGNED
-    window.submit_selected()
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)      # confirmed with the gateway, and filed
     qtbot.waitUntil(lambda: any(s.so_ho_so and s.draft_id == draft_id for s in Outbox(window.store).all()),
                     timeout=60_000)
     assert window.store.draft_info(draft_id).state is State.RECEIVED

@@ -10,6 +10,7 @@ fills and checks is that form's ``[register_rules]`` table; nothing here names a
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from bhxh_desk.app.store.store import Store, _now
@@ -25,8 +26,12 @@ def _id_fields(form: Form) -> tuple[str | None, str | None]:
     return bhxh, cccd
 
 
-def remember(store: Store, draft: Draft) -> int:
-    """Write the people of a dossier's list forms to the unit's register; returns how many."""
+DECLARED_IN = "_declared_in"      # the stored dossier a person was last declared in, kept with the row
+
+
+def remember(store: Store, draft: Draft, draft_id: int | None = None) -> int:
+    """Write the people of a dossier's list forms to the unit's register; returns how many. ``draft_id``,
+    the stored dossier they come from, lets that dossier's own check ignore them (``check``)."""
     catalog = load_catalog()
     count = 0
     with store.transaction() as c:
@@ -40,6 +45,8 @@ def remember(store: Store, draft: Draft) -> int:
                 if not key_b and not key_c:
                     continue
                 kept = {k: v for k, v in row.items() if k not in _not_filled(form)}
+                if draft_id is not None:
+                    kept[DECLARED_IN] = draft_id
                 c.execute("""INSERT INTO employees (unit, ma_so_bhxh, cccd, row_json, updated_at) VALUES (?, ?, ?, ?, ?)
                              ON CONFLICT(unit, ma_so_bhxh, cccd) DO UPDATE SET row_json = excluded.row_json,
                              updated_at = excluded.updated_at""",
@@ -63,9 +70,10 @@ def _not_filled(form: Form) -> set[str]:
     return {str(n) for n in form.register_rules.get("not_filled", ())}
 
 
-def check(store: Store, draft: Draft) -> list[Issue]:
+def check(store: Store, draft: Draft, draft_id: int | None = None) -> list[Issue]:
     """Warnings from the register, per its form's rules: a change that changes nothing of what it should,
-    a new join of a person already declared."""
+    a new join of a person already declared. A person the register has from this very dossier
+    (``draft_id``: it was signed) is not "already declared"."""
     report = Report()
     catalog = load_catalog()
     for code, rows in draft.forms.items():
@@ -79,7 +87,7 @@ def check(store: Store, draft: Draft) -> list[Issue]:
         for i, row in enumerate(rows, start=1):
             known = lookup(store, draft.unit.code, ma_so_bhxh=str(row.get(bhxh) or "") if bhxh else "",
                            cccd=str(row.get(cccd) or "") if cccd else "")
-            if known is None:
+            if known is None or (draft_id is not None and known.get(DECLARED_IN) == draft_id):
                 continue
             change = str(row.get(code_field) or "").strip()
             if change in rules.get("change_codes", ()) and compare and \
@@ -102,5 +110,38 @@ def fill(store: Store, unit: str, form: Form, row: dict[str, Any], changed: str)
                    cccd=str(row.get(cccd) or "") if cccd else "")
     if known is None:
         return {}
-    names = {f.name for f in form.fields}
+    names = {f.name for f in form.fields}          # DECLARED_IN is no field: never filled
     return {k: str(v) for k, v in known.items() if k in names and k not in _not_filled(form) and not row.get(k)}
+
+
+@dataclass(frozen=True, slots=True)
+class Employee:
+    """A person on a unit's register, as last declared: the row's values by field name."""
+
+    ma_so_bhxh: str
+    cccd: str
+    row: dict[str, Any]
+    updated_at: str
+    declared_in: int | None
+
+
+def people(store: Store, unit: str, search: str = "") -> list[Employee]:
+    """The unit's register, newest declaration first; ``search`` matches the name (accents and case
+    ignored), the mã số BHXH or the CCCD."""
+    import unicodedata
+
+    def fold(text: str) -> str:
+        text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+    wanted = fold(search.strip())
+    out = []
+    for bhxh, cccd, row_json, updated_at in store.read(
+            "SELECT ma_so_bhxh, cccd, row_json, updated_at FROM employees WHERE unit = ? ORDER BY updated_at DESC",
+            (unit,)):
+        row = json.loads(row_json)
+        declared_in = row.pop(DECLARED_IN, None)
+        if wanted and not any(wanted in fold(str(v)) for v in (bhxh, cccd, *row.values())):
+            continue
+        out.append(Employee(bhxh, cccd, row, updated_at, declared_in))
+    return out

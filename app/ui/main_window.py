@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -30,15 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from bhxh_desk.app import workflow
+from bhxh_desk.app.actions.receipts import state_text
 from bhxh_desk.app.settings import Settings
 from bhxh_desk.app.store import DraftInfo, Store
 from bhxh_desk.app.testmode import TestMode
-from bhxh_desk.app.ui.dialogs import DocumentDialog, NewDossierDialog, SettingsDialog, UnitDialog
+from bhxh_desk.app.ui.dialogs import NewDossierDialog, SettingsDialog, UnitDialog
 from bhxh_desk.app.ui.editor import DossierEditor
 from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.lock_banner import LockBanner
 from bhxh_desk.app.ui.signing_dialog import SigningDialog
 from bhxh_desk.app.ui.tasks import TaskFailure, TaskRunner
-from bhxh_desk.app.workflow import LABELS_VI, Action, State
+from bhxh_desk.app.workflow import Action, Lock, State
 from bhxh_desk.forms.catalog import Catalog
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.errors import BhxhError
@@ -50,7 +53,7 @@ class DossiersModel(QAbstractTableModel):
         self.lang = lang
         self.HEADERS = (tr("Đơn vị"), tr("Thủ tục"), tr("Kỳ"), tr("Trạng thái"), tr("Số hồ sơ"), tr("Số dòng"),
                         tr("Cập nhật"))
-        self.items: list[tuple[DraftInfo, str]] = []
+        self.items: list[tuple[DraftInfo, str, tuple]] = []         # the dossier, its số hồ sơ, its reasons
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.items)
@@ -64,16 +67,27 @@ class DossiersModel(QAbstractTableModel):
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+        from bhxh_desk.app.actions.receipts import state_text
+
+        if not index.isValid():
             return None
-        info, so_ho_so = self.items[index.row()]
-        state = LABELS_VI.get(info.state, str(info.state)) if self.lang != "en" else str(info.state)
+        info, so_ho_so, reasons = self.items[index.row()]
+        if index.column() == 3 and role == Qt.ItemDataRole.ForegroundRole:
+            from PySide6.QtGui import QColor
+
+            colour = {State.RESULT: "#1b5e20", State.REJECTED: "#b3261e"}.get(info.state)
+            return QColor(colour) if colour else None
+        if index.column() == 3 and role == Qt.ItemDataRole.ToolTipRole:
+            return state_text(info.state, self.lang, reasons)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        state = state_text(info.state, self.lang, reasons)     # the words the status bar and receipt use
         updated = info.updated_at[:16].replace("T", " ")
         if len(updated) >= 10:
             updated = f"{updated[8:10]}/{updated[5:7]}/{updated[:4]}{updated[10:]}"
         return (info.unit_code, info.procedure, info.period, state, so_ho_so, info.rows, updated)[index.column()]
 
-    def reset(self, items: list[tuple[DraftInfo, str]]) -> None:
+    def reset(self, items: list[tuple[DraftInfo, str, tuple]]) -> None:
         self.beginResetModel()
         self.items = items
         self.endResetModel()
@@ -102,7 +116,7 @@ class MainWindow(QMainWindow):
         self.state_filter = QComboBox()
         self.state_filter.addItem(tr("Mọi trạng thái"), None)
         for s in State:
-            self.state_filter.addItem(LABELS_VI[s] if lang != "en" else str(s), s)
+            self.state_filter.addItem(state_text(s, lang), s)
         self.state_filter.currentIndexChanged.connect(lambda *_: self.refresh_dossiers())
         self.unit_search = QLineEdit()
         self.unit_search.setPlaceholderText(tr("Tìm đơn vị (mã, tên, MST)"))
@@ -123,6 +137,9 @@ class MainWindow(QMainWindow):
         self.dossiers.setModel(self.dossiers_model)
         self.dossiers.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.dossiers.doubleClicked.connect(lambda index: self.open_draft(self.dossiers_model.items[index.row()][0].id))
+        self.dossiers.activated.connect(lambda index: self.open_draft(self.dossiers_model.items[index.row()][0].id))
+        self.dossiers.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.dossiers.customContextMenuRequested.connect(self.dossier_menu)
         self.editors = QTabWidget()
         self.editors.setObjectName("editors")
         self.editors.setTabsClosable(True)
@@ -189,10 +206,17 @@ class MainWindow(QMainWindow):
         otp = a(tr("Mã xác thực…"), self.otp_selected, "otp", "Ctrl+Shift+K")
         submit = a(tr("Nộp hồ sơ"), self.submit_selected, "submit", "Ctrl+Shift+G")
         sync = a(tr("Đồng bộ"), self.sync, "sync", "F5")
-        result = a(tr("Xem biên nhận, kết quả"), self.show_result, "result", "Ctrl+Shift+R")
+        result = a(tr("Xem biên nhận, kết quả"), self.show_result, "result", "Ctrl+R")
         import_excel = a(tr("Nhập Excel…"), self.import_excel, "import-excel", "Ctrl+I")
         export_excel = a(tr("Xuất Excel…"), self.export_excel, "export-excel", "Ctrl+E")
-        print_now = a(tr("In…"), self.print_now, "print-now", QKeySequence.StandardKey.Print)
+        print_now = a(tr("Xem trước và in…"), self.print_now, "print-now", QKeySequence.StandardKey.Print)
+        copy_ = a(tr("Sao chép thành hồ sơ mới"), self.copy_selected, "copy-dossier", "Ctrl+D")
+        delete = a(tr("Xóa hồ sơ…"), self.delete_selected, "delete-dossier", "Ctrl+Shift+Del")
+        export_draft = a(tr("Xuất tệp hồ sơ (.json)…"), self.export_selected, "export-draft", "Ctrl+Shift+S")
+        open_ = a(tr("Mở hồ sơ"), self.open_selected, "open-dossier", "Ctrl+O")
+        employees = a(tr("Sổ lao động của đơn vị"), self.show_register, "register", "Ctrl+Shift+L")
+        attachments = a(tr("Tệp đính kèm…"), self.show_attachments, "attachments", "Ctrl+Shift+A")
+        self.dossier_actions = (open_, copy_, delete, export_draft, print_now, result)
         pdf = a(tr("Lưu PDF…"), self.print_pdf, "print", "Ctrl+Shift+P")
         settings = a(tr("Cài đặt"), self.open_settings, "settings", "Ctrl+,")
         language = a("English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language", "Ctrl+L")
@@ -212,7 +236,8 @@ class MainWindow(QMainWindow):
         for title, name, group in (
                 (tr("&Tệp"), "menu-file", (new_unit, new_dossier, None, import_excel, export_excel, None, print_now,
                                            pdf, None, settings, None, quit_)),
-                (tr("&Hồ sơ"), "menu-dossier", (new_dossier, None, self.undo_action, self.redo_action)),
+                (tr("&Hồ sơ"), "menu-dossier", (new_dossier, open_, copy_, delete, export_draft, None, attachments,
+                                                employees, None, self.undo_action, self.redo_action)),
                 (tr("&Ký và nộp"), "menu-filing", (sign, otp, None, submit, sync, result)),
                 (tr("T&rợ giúp"), "menu-help", (language, None, about))):
             menu = menus.addMenu(title)
@@ -287,21 +312,47 @@ class MainWindow(QMainWindow):
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
     def refresh_dossiers(self) -> None:
+        """The list, the status bar's tally and the open editors' state and lock, from the store, in the
+        same words (app.actions.receipts)."""
+        from bhxh_desk.app.actions.receipts import tally
         from bhxh_desk.app.store.outbox import Outbox
 
-        numbers = {s.draft_id: s.so_ho_so or "" for s in Outbox(self.store).all() if s.draft_id is not None}
+        if self.store.closed:
+            return
+        filings = {s.draft_id: s for s in Outbox(self.store).all() if s.draft_id is not None}   # newest wins
+        selected = set(self.selected_rows_ids()) if hasattr(self, "dossiers") else set()
         infos = self.store.drafts(unit_code=self.current_unit(), state=self.state_filter.currentData())
-        self.dossiers_model.reset([(i, numbers.get(i.id, "")) for i in infos])
-        counts = {}
-        for s in Outbox(self.store).all():
-            counts[s.state] = counts.get(s.state, 0) + 1
-        self.status_label.setText(tr("Chờ gửi {0} · Đang gửi {1} · Đã tiếp nhận {2} · Có kết quả {3}").format(
-            counts.get(State.QUEUED, 0), counts.get(State.SUBMITTED, 0),
-            counts.get(State.RECEIVED, 0) + counts.get(State.PROCESSING, 0), counts.get(State.RESULT, 0)))
+        items = []
+        for i in infos:
+            sub = filings.get(i.id) if i.state not in (State.DRAFT, State.VALID, State.SIGNED) else None
+            items.append((i, (sub.so_ho_so or "") if sub else "", sub.reasons if sub else ()))
+        self.dossiers_model.reset(items)
+        for row, (info, _n, _r) in enumerate(items):
+            if info.id in selected:
+                self.dossiers.selectionModel().select(
+                    self.dossiers_model.index(row, 0), self.dossiers.selectionModel().SelectionFlag.Select
+                    | self.dossiers.selectionModel().SelectionFlag.Rows)
+        self.status_label.setText(tally([i.state for i in self.store.drafts()], self.lang)
+                                  or tr("Chưa có hồ sơ nào được nộp"))
+        self._sync_editors()
+
+    def selected_rows_ids(self) -> list[int]:
+        rows = {i.row() for i in self.dossiers.selectionModel().selectedRows()}
+        return [self.dossiers_model.items[r][0].id for r in sorted(rows) if r < len(self.dossiers_model.items)]
+
+    def _sync_editors(self) -> None:
+        """Each open dossier shows its state as it is now (signed, filed, refused...) and locks to match."""
+        for i in range(self.editors.count() if hasattr(self, "editors") else 0):
+            editor = self.editors.widget(i)
+            try:
+                state = self.store.draft_info(editor.draft_id).state
+            except BhxhError:
+                continue
+            editor.state_label.setText(state_text(state, self.lang))
+            self._apply_lock(editor, state)
 
     def selected_drafts(self) -> list[int]:
-        rows = {i.row() for i in self.dossiers.selectionModel().selectedRows()}
-        ids = [self.dossiers_model.items[r][0].id for r in sorted(rows)]
+        ids = self.selected_rows_ids()
         if not ids and self.current_editor() is not None:
             ids = [self.current_editor().draft_id]
         return ids
@@ -312,26 +363,33 @@ class MainWindow(QMainWindow):
             self.store.upsert_unit(dialog.unit())
             self.refresh_units()
 
-    def new_dossier(self) -> None:
-        unit_code = self.current_unit()
-        unit = next((u for u in self.store.units() if u.code == unit_code), None)
-        if unit is None:
-            QMessageBox.information(self, "bhxh-desk", tr("Hãy chọn hoặc tạo một đơn vị trước."))
-            return
+    def new_dossier(self) -> NewDossierDialog | None:
+        """Ctrl+N: the dialog opens with the selected unit, or the only unit, chosen; Enter makes it."""
+        units = self.store.units()
+        if not units:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy tạo một đơn vị trước (Tệp → Đơn vị mới)."))
+            return None
         from datetime import date
 
         today = date.today()
-        dialog = NewDossierDialog(self.catalog, self.lang, f"{today.month:02d}/{today.year}", self)
+        dialog = NewDossierDialog(self.catalog, self.lang, f"{today.month:02d}/{today.year}", self, units=units,
+                                  unit_code=self.current_unit())
+        self.last_new_dialog = dialog
         if not dialog.exec():
-            return
+            return None
         from bhxh_desk.forms.draft import Unit
 
-        draft = Draft(procedure=dialog.procedure.currentData(), period=dialog.period.text().strip(),
+        unit = next((u for u in units if u.code == dialog.unit_code()), None)
+        code = dialog.procedure_code()
+        if unit is None or code is None:          # the dialog's own accept() asks for both
+            return None
+        draft = Draft(procedure=code, period=dialog.period.text().strip(),
                       unit=Unit(code=unit.code, name=unit.name, tax_code=unit.tax_code, agency_code=unit.agency_code,
                                 signer=unit.signer, phone=unit.phone),
-                      forms={use.form: [] for use in self.catalog.procedure(dialog.procedure.currentData()).forms})
+                      forms={use.form: [] for use in self.catalog.procedure(code).forms})
         self.open_draft(self.store.create_draft(draft))
         self.refresh_dossiers()
+        return dialog
 
     # ---------------------------------------------------------------- editors
 
@@ -344,11 +402,198 @@ class MainWindow(QMainWindow):
         editor = DossierEditor(self.store, draft_id, self.catalog, self.runner, self.lang)
         editor.state_changed.connect(lambda *_: self.refresh_dossiers())
         info = self.store.draft_info(draft_id)
+        banner = LockBanner(self.lang, editor)
+        editor.layout().insertWidget(0, banner)
+        editor.lock_banner, editor.unlocked_in = banner, None
+        banner.edit_requested.connect(lambda e=editor: self.ask_to_edit(e))
+        banner.copy_requested.connect(lambda e=editor: self.copy_dossier(e.draft_id))
+        banner.result_requested.connect(lambda e=editor: self.show_result([e.draft_id]))
+        editor.edit_blocked.connect(lambda e=editor: self.ask_to_edit(e))
+        self._apply_lock(editor, info.state)
         self.editors.addTab(editor, f"{info.procedure} · {info.unit_code} · {info.period}")
         self._restore_editor_layout(editor)
         self.editors.setCurrentWidget(editor)
         self._remember_open()
         return editor
+
+    def _apply_lock(self, editor: DossierEditor, state: State) -> None:
+        """Read-only with its banner while the state locks it (app.workflow.lock); a signed dossier the clerk
+        chose to change stays open until its state moves on."""
+        lock = workflow.lock(state)
+        if lock is Lock.ASK and editor.unlocked_in is state:
+            lock = Lock.OPEN
+        elif editor.unlocked_in is not state:
+            editor.unlocked_in = None
+        editor.set_read_only(lock is not Lock.OPEN)
+        editor.lock_banner.show_state(state if lock is not Lock.OPEN else State.DRAFT)
+
+    def ask_to_edit(self, editor: DossierEditor) -> bool:
+        """A change to a locked dossier: a signed (or refused) one asks first and says what it costs; a
+        filed one cannot change, and the way to a correction is offered."""
+        from bhxh_desk.forms.messages import render
+
+        state = self.store.draft_info(editor.draft_id).state
+        if getattr(self, "_asking", False):
+            return False
+        self._asking = True
+        try:
+            if workflow.lock(state) is Lock.ASK:
+                answer = QMessageBox.question(self, tr("Sửa hồ sơ"), render(workflow.EDIT_QUESTION[state], self.lang),
+                                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                              QMessageBox.StandardButton.No)
+                if answer == QMessageBox.StandardButton.Yes:
+                    editor.unlocked_in = state
+                    self._apply_lock(editor, state)
+                    return True
+                return False
+            if workflow.lock(state) is Lock.CLOSED:
+                answer = QMessageBox.question(
+                    self, tr("Hồ sơ chỉ xem"), render(workflow.LOCK_NOTICE[state], self.lang,
+                                                      state_vi=workflow.LABELS_VI[state],
+                                                      state_en=workflow.LABELS_EN[state])
+                    + "\n\n" + tr("Sao chép thành hồ sơ mới để điều chỉnh?"),
+                    QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+                if answer == QMessageBox.StandardButton.Yes:
+                    self.copy_dossier(editor.draft_id)
+            return False
+        finally:
+            self._asking = False
+
+    # ---------------------------------------------------------------- the dossier list's menu
+
+    def dossier_menu(self, pos) -> QMenu:
+        """Right click on a dossier: open, copy, delete, export, print, receipt; what its state does not
+        allow is greyed (app.workflow)."""
+        index = self.dossiers.indexAt(pos)
+        if index.isValid() and index.row() not in {i.row() for i in self.dossiers.selectionModel().selectedRows()}:
+            self.dossiers.selectRow(index.row())
+        menu = QMenu(self)
+        menu.setObjectName("dossier-menu")
+        ids = self.selected_rows_ids()
+        states = [self.store.draft_info(d).state for d in ids]
+        for action in self.dossier_actions:
+            menu.addAction(action)
+        enabled = {"open-dossier": len(ids) == 1, "copy-dossier": len(ids) == 1,
+                   "delete-dossier": bool(ids) and all(workflow.allowed(s, Action.DELETE) for s in states),
+                   "export-draft": len(ids) == 1, "print-now": len(ids) == 1,
+                   "result": len(ids) == 1 and workflow.lock(states[0]) is Lock.CLOSED if ids else False}
+        for action in self.dossier_actions:
+            action.setEnabled(enabled.get(action.objectName(), True))
+        menu.aboutToHide.connect(lambda: [a.setEnabled(True) for a in self.dossier_actions])
+        if not self._no_popup:
+            menu.popup(self.dossiers.viewport().mapToGlobal(pos))
+        self.last_menu = menu
+        return menu
+
+    _no_popup = False          # tests read the menu without showing it
+
+    def _one_selected(self) -> int | None:
+        ids = self.selected_drafts()
+        if len(ids) != 1:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy chọn một hồ sơ."))
+            return None
+        return ids[0]
+
+    def open_selected(self) -> None:
+        draft_id = self._one_selected()
+        if draft_id is not None:
+            self.open_draft(draft_id)
+
+    def copy_selected(self) -> None:
+        draft_id = self._one_selected()
+        if draft_id is not None:
+            self.copy_dossier(draft_id)
+
+    def copy_dossier(self, draft_id: int) -> int | None:
+        """Copy into a new dossier: the way to correct a filed one; the original keeps its receipt."""
+        from bhxh_desk.app.actions import dossiers
+
+        try:
+            new_id = dossiers.copy_into_new(self.store, draft_id)
+        except BhxhError as exc:
+            self.message(exc)
+            return None
+        self.refresh_dossiers()
+        self.open_draft(new_id)
+        self.statusBar().showMessage(tr("Đã sao chép thành hồ sơ mới; hồ sơ gốc giữ nguyên."), 15000)
+        return new_id
+
+    def delete_selected(self) -> None:
+        from bhxh_desk.app.actions import dossiers
+
+        ids = self.selected_rows_ids() or self.selected_drafts()
+        if not ids:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy chọn một hồ sơ."))
+            return
+        for draft_id in ids:
+            state = self.store.draft_info(draft_id).state
+            if not workflow.allowed(state, Action.DELETE):
+                self.message(BhxhError("workflow.cannot_delete", state_vi=workflow.LABELS_VI[state],
+                                       state_en=workflow.LABELS_EN[state]))
+                return
+        answer = QMessageBox.question(self, tr("Xóa hồ sơ"), tr("Xóa {0} hồ sơ? Không hoàn tác được.").format(len(ids)),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        for draft_id in ids:
+            for i in range(self.editors.count()):
+                if self.editors.widget(i).draft_id == draft_id:
+                    self.close_editor(i)
+                    break
+            try:
+                dossiers.delete(self.store, draft_id)
+            except BhxhError as exc:
+                self.message(exc)
+                break
+        self.refresh_dossiers()
+
+    def export_selected(self, path: str | None = None) -> None:
+        from bhxh_desk.app.actions import dossiers
+
+        draft_id = self._one_selected()
+        if draft_id is None:
+            return
+        info = self.store.draft_info(draft_id)
+        if path is None:
+            suggested = f"{info.procedure}-{info.period.replace('/', '-')}.json"
+            path, _ = QFileDialog.getSaveFileName(self, tr("Xuất tệp hồ sơ"), suggested,
+                                                  tr("Tệp hồ sơ bhxh-desk (*.json)"))
+            if not path:
+                return
+        try:
+            dossiers.export(self.store, draft_id, Path(path))
+        except BhxhError as exc:
+            self.message(exc)
+            return
+        self.statusBar().showMessage(tr("Đã xuất {0}").format(path), 15000)
+
+    def show_register(self):
+        from bhxh_desk.app.ui.register_view import RegisterView
+
+        unit = self.current_unit() or (self.current_editor().draft.unit.code if self.current_editor() else None)
+        units = self.store.units()
+        if unit is None and len(units) == 1:
+            unit = units[0].code
+        if unit is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy chọn một đơn vị."))
+            return None
+        view = RegisterView(self.store, self.catalog, unit, self.lang, self)
+        view.show()
+        return view
+
+    def show_attachments(self):
+        from bhxh_desk.app.ui.attachments_view import AttachmentsView
+
+        editor = self.current_editor()
+        if editor is None:
+            QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
+            return None
+        view = AttachmentsView(self.store, editor.draft_id, self.catalog, self.lang, self,
+                               read_only=editor.read_only)
+        view.changed.connect(lambda *_: self.refresh_dossiers())
+        view.show()
+        return view
 
     def close_editor(self, index: int) -> None:
         self._remember_editor_layout(self.editors.widget(index))
@@ -399,16 +644,19 @@ class MainWindow(QMainWindow):
 
     def otp_selected(self):
         """Individuals without a certificate confirm their dossier with the SMS code instead of signing."""
+        from bhxh_desk.app.actions.otp import refused_code
         from bhxh_desk.app.ui.otp_dialog import OtpDialog
 
         ids = self.selected_drafts()
         person = [d for d in ids if (p := self.catalog.procedure(self.store.draft_info(d).procedure)) is not None
-                  and p.filer == "person" and workflow.allowed(self.store.draft_info(d).state, Action.CONFIRM_OTP)]
+                  and p.filer == "person" and (workflow.allowed(self.store.draft_info(d).state, Action.CONFIRM_OTP)
+                                               or refused_code(self.store, d))]
         if len(person) != 1:
             QMessageBox.information(self, "bhxh-desk", tr("Chọn một hồ sơ cá nhân hợp lệ để xác thực bằng mã OTP."))
             return None
         dialog = OtpDialog(self.runner, self, person[0], self)
-        dialog.attached.connect(lambda *_: self.refresh_dossiers())
+        dialog.attached.connect(lambda *_: (self.refresh_dossiers(),
+                                            self.statusBar().showMessage(dialog.result_text, 30000)))
         dialog.show()
         return dialog
 
@@ -445,14 +693,10 @@ class MainWindow(QMainWindow):
                         client.close()
 
         def done(outcome) -> None:
+            from bhxh_desk.app.actions.receipts import sent_summary
+
             self.refresh_dossiers()
-            sent = len(outcome.results) - len(outcome.waiting) - len(outcome.refused)
-            text = tr("Đã nộp {0}/{1} hồ sơ.").format(sent, len(ids))
-            if outcome.refused:
-                text += " " + tr("Bị từ chối: {0}.").format(len(outcome.refused))
-            if outcome.waiting:
-                text += " " + tr("Chờ gửi lại: {0}.").format(len(outcome.waiting))
-            self.statusBar().showMessage(text, 15000)
+            self.statusBar().showMessage(sent_summary(outcome.results, len(outcome.waiting), self.lang), 30000)
 
         self.statusBar().showMessage(tr("Đang nộp hồ sơ…"))
         self.runner.start(work, on_done=done, on_error=self.message)
@@ -484,29 +728,37 @@ class MainWindow(QMainWindow):
             with Store(store_path) as own, access.connect(account, secret=password) as client:
                 return gateway.sync(own, client, access.trust())
 
-        self.runner.start(work, on_done=lambda *_: self.refresh_dossiers(),
+        self.runner.start(work, on_done=self._synced,
                           on_error=lambda f: self.statusBar().showMessage(f.error.message(self.lang), 15000))
 
-    def show_result(self) -> None:
-        from bhxh_desk.app.store.outbox import Outbox
+    def _synced(self, report) -> None:
+        """What the gateway decided since the last look, said in the status bar in the list's own words."""
+        self.refresh_dossiers()
+        settled = list(report.settled) + list(report.refused)
+        if settled:
+            self.statusBar().showMessage(" · ".join(f"{s.so_ho_so or '#' + str(s.id)}: "
+                                                    f"{state_text(s.state, self.lang, s.reasons)}" for s in settled),
+                                         60000)
 
-        ids = self.selected_drafts()
+    def show_result(self, ids: list[int] | None = None):
+        """The receipt and result in words (app.actions.receipts), the signed XML a button away."""
+        from bhxh_desk.app.actions.receipts import readable
+        from bhxh_desk.app.store.outbox import Outbox
+        from bhxh_desk.app.ui.result_view import ResultView
+
+        ids = ids or self.selected_drafts()
         outbox = Outbox(self.store)
         subs = [s for s in outbox.all() if s.draft_id in ids]
         if not subs:
             QMessageBox.information(self, "bhxh-desk", tr("Hồ sơ này chưa được nộp."))
-            return
+            return None
         sub = subs[-1]
         result = outbox.result(sub.id)
-        lines = [tr("Số hồ sơ: {0}").format(sub.so_ho_so or "-"), tr("Thời điểm tiếp nhận: {0}").format(
-            sub.received_at or "-"), tr("Trạng thái: {0}").format(LABELS_VI.get(sub.state, str(sub.state)))]
-        if sub.reasons:
-            lines += [r.message(self.lang) for r in sub.reasons]
-        if result is not None:
-            lines += ["", tr("Văn bản kết quả (chữ ký đã được xác minh)") if sub.result_verified
-                      else tr("Văn bản kết quả (CHƯA xác minh được chữ ký)"), result.decode("utf-8", "replace")]
-        DocumentDialog(tr("Biên nhận và kết quả"), "\n".join(lines), result or outbox.file(sub.id),
-                       f"{(sub.so_ho_so or str(sub.id)).replace('/', '-')}.xml", self).exec()
+        view = ResultView(readable(sub, result, self.lang), result or outbox.file(sub.id),
+                          f"{(sub.so_ho_so or str(sub.id)).replace('/', '-')}.xml", self)
+        self.last_result_view = view
+        view.show()
+        return view
 
     def closeEvent(self, event) -> None:
         self.poll.stop()
@@ -641,23 +893,33 @@ class MainWindow(QMainWindow):
                           on_error=self.message)
 
     def print_now(self) -> None:
-        """Lay the dossier out as PDF and hand it to the system's viewer, whose Print goes to any printer."""
+        """The printout shown inside the app first (app/ui/print_preview.py), then printed from there; with
+        no printer installed the preview says so and offers the PDF."""
         import tempfile
 
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
         editor = self.current_editor()
-        if editor is None:
+        ids = self.selected_rows_ids()
+        draft_id = editor.draft_id if editor is not None else (ids[0] if len(ids) == 1 else None)
+        if draft_id is None:
             QMessageBox.information(self, "bhxh-desk", tr("Hãy mở một hồ sơ trước."))
             return
-        path = Path(tempfile.mkdtemp(prefix="bhxh-in-")) / f"hoso-{editor.draft_id}.pdf"
+        path = Path(tempfile.mkdtemp(prefix="bhxh-in-")) / f"hoso-{draft_id}.pdf"
         from bhxh_desk.forms.printing import render
 
-        draft = self.store.load_draft(editor.draft_id)
+        draft = self.store.load_draft(draft_id)
+        info = self.store.draft_info(draft_id)
+        self.statusBar().showMessage(tr("Đang dàn trang…"))
         self.runner.start(lambda progress: render(draft, path),
-                          on_done=lambda *_: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                          on_done=lambda *_: self._preview(path, f"{info.procedure} · {info.period}"),
                           on_error=self.message)
+
+    def _preview(self, path: Path, title: str):
+        from bhxh_desk.app.ui.print_preview import PrintPreview
+
+        self.statusBar().clearMessage()
+        self.last_preview = PrintPreview(path, title, self)
+        self.last_preview.show()
+        return self.last_preview
 
     # ---------------------------------------------------------------- settings and language
 

@@ -651,5 +651,281 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>— không dùng —</source>
         <translation>— not used —</translation>
     </message>
+    <message>
+        <source>(không ghi loại)</source>
+        <translation>(no kind given)</translation>
+    </message>
+    <message>
+        <source>Bấm Gửi mã để nhận mã mới.</source>
+        <translation>Press Send code to get a new code.</translation>
+    </message>
+    <message>
+        <source>Bỏ</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Bỏ tệp {0} khỏi hồ sơ</source>
+        <translation>Remove {0} from the dossier</translation>
+    </message>
+    <message>
+        <source>CHƯA xác minh được</source>
+        <translation>NOT verified</translation>
+    </message>
+    <message>
+        <source>Chưa cài máy in nào trên máy này: hãy cài máy in, hoặc bấm Lưu PDF rồi in tệp PDF ở máy khác.</source>
+        <translation>No printer is installed on this computer: install one, or press Save PDF and print the PDF elsewhere.</translation>
+    </message>
+    <message>
+        <source>Chưa có hồ sơ nào được nộp</source>
+        <translation>No dossier filed yet</translation>
+    </message>
+    <message>
+        <source>Chọn tệp đính kèm</source>
+        <translation>Choose an attachment</translation>
+    </message>
+    <message>
+        <source>Chữ ký văn bản kết quả</source>
+        <translation>The result's signature</translation>
+    </message>
+    <message>
+        <source>Cập nhật lần cuối</source>
+        <translation>Last updated</translation>
+    </message>
+    <message>
+        <source>Dung lượng</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Giấy tờ (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.doc *.docx *.xls *.xlsx)</source>
+        <translation>Documents (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.doc *.docx *.xls *.xlsx)</translation>
+    </message>
+    <message>
+        <source>Gửi lại mã</source>
+        <translation>Send again</translation>
+    </message>
+    <message>
+        <source>Gửi lại mã ({0} giây)</source>
+        <translation>Send again ({0} s)</translation>
+    </message>
+    <message>
+        <source>Hãy chọn một hồ sơ.</source>
+        <translation>Choose one dossier.</translation>
+    </message>
+    <message>
+        <source>Hãy chọn một đơn vị.</source>
+        <translation>Choose a unit.</translation>
+    </message>
+    <message>
+        <source>Hãy chọn thủ tục.</source>
+        <translation>Choose a procedure.</translation>
+    </message>
+    <message>
+        <source>Hãy chọn đơn vị.</source>
+        <translation>Choose the unit.</translation>
+    </message>
+    <message>
+        <source>Hãy tạo một đơn vị trước (Tệp → Đơn vị mới).</source>
+        <translation>Create a unit first (File → New unit).</translation>
+    </message>
+    <message>
+        <source>Hồ sơ chỉ xem</source>
+        <translation>View-only dossier</translation>
+    </message>
+    <message>
+        <source>Hồ sơ chỉ xem: không thêm hay bớt tệp được.</source>
+        <translation>View-only dossier: files cannot be added or removed.</translation>
+    </message>
+    <message>
+        <source>Hồ sơ khai người này không còn trong máy.</source>
+        <translation>The dossier that declared this person is no longer on this computer.</translation>
+    </message>
+    <message>
+        <source>Hồ sơ {0}: {1}</source>
+        <translation>Dossier {0}: {1}</translation>
+    </message>
+    <message>
+        <source>In hồ sơ</source>
+        <translation>Print the dossier</translation>
+    </message>
+    <message>
+        <source>Khai lần cuối</source>
+        <translation>Last declared</translation>
+    </message>
+    <message>
+        <source>Không in được tới máy in {0}.</source>
+        <translation>Could not print to printer {0}.</translation>
+    </message>
+    <message>
+        <source>Loại giấy tờ</source>
+        <translation>Kind of document</translation>
+    </message>
+    <message>
+        <source>Mở hồ sơ</source>
+        <translation>Open dossier</translation>
+    </message>
+    <message>
+        <source>Mở hồ sơ đã khai</source>
+        <translation>Open the declaring dossier</translation>
+    </message>
+    <message>
+        <source>Ngày xử lý</source>
+        <translation>Decided on</translation>
+    </message>
+    <message>
+        <source>Nhập lại mã đúng, hoặc bấm Gửi lại mã để nhận mã mới.</source>
+        <translation>Type the right code again, or press Send again for a new code.</translation>
+    </message>
+    <message>
+        <source>Sao chép thành hồ sơ mới</source>
+        <translation>Copy into a new dossier</translation>
+    </message>
+    <message>
+        <source>Sao chép thành hồ sơ mới để điều chỉnh?</source>
+        <translation>Copy it into a new dossier to correct it?</translation>
+    </message>
+    <message>
+        <source>Sổ lao động của đơn vị</source>
+        <translation>The unit's employees</translation>
+    </message>
+    <message>
+        <source>Sổ lao động — {0} ({1})</source>
+        <translation>Employees — {0} ({1})</translation>
+    </message>
+    <message>
+        <source>Sửa hồ sơ</source>
+        <translation>Change the dossier</translation>
+    </message>
+    <message>
+        <source>Sửa hồ sơ…</source>
+        <translation>Change…</translation>
+    </message>
+    <message>
+        <source>Thêm tệp…</source>
+        <translation>Add file…</translation>
+    </message>
+    <message>
+        <source>Thời điểm tiếp nhận</source>
+        <translation>Received at</translation>
+    </message>
+    <message>
+        <source>Thủ tục của cá nhân</source>
+        <translation>Procedures for individuals</translation>
+    </message>
+    <message>
+        <source>Thủ tục của đơn vị</source>
+        <translation>Procedures for units</translation>
+    </message>
+    <message>
+        <source>Tìm theo tên, mã số BHXH hoặc CCCD</source>
+        <translation>Search by name, social insurance number or ID</translation>
+    </message>
+    <message>
+        <source>Tìm thủ tục: mã hoặc tên (↑↓ để chọn)</source>
+        <translation>Search procedures: code or name (↑↓ to choose)</translation>
+    </message>
+    <message>
+        <source>Tệp</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>Tệp XML của kết quả</source>
+        <translation>The result's XML file</translation>
+    </message>
+    <message>
+        <source>Tệp XML đã nộp</source>
+        <translation>The filed XML file</translation>
+    </message>
+    <message>
+        <source>Tệp hồ sơ bhxh-desk (*.json)</source>
+        <translation>bhxh-desk dossier file (*.json)</translation>
+    </message>
+    <message>
+        <source>Tệp đính kèm — {0} · {1}</source>
+        <translation>Attachments — {0} · {1}</translation>
+    </message>
+    <message>
+        <source>Tệp đính kèm…</source>
+        <translation>Attachments…</translation>
+    </message>
+    <message>
+        <source>Xem trước khi in — {0}</source>
+        <translation>Print preview — {0}</translation>
+    </message>
+    <message>
+        <source>Xem trước và in…</source>
+        <translation>Preview and print…</translation>
+    </message>
+    <message>
+        <source>Xem tệp XML</source>
+        <translation>View XML file</translation>
+    </message>
+    <message>
+        <source>Xuất tệp hồ sơ</source>
+        <translation>Export dossier file</translation>
+    </message>
+    <message>
+        <source>Xuất tệp hồ sơ (.json)…</source>
+        <translation>Export dossier file (.json)…</translation>
+    </message>
+    <message>
+        <source>Xác nhận và nộp</source>
+        <translation>Confirm and file</translation>
+    </message>
+    <message>
+        <source>Xóa hồ sơ</source>
+        <translation>Delete dossier</translation>
+    </message>
+    <message>
+        <source>Xóa hồ sơ…</source>
+        <translation>Delete dossier…</translation>
+    </message>
+    <message>
+        <source>Xóa {0} hồ sơ? Không hoàn tác được.</source>
+        <translation>Delete {0} dossier(s)? This cannot be undone.</translation>
+    </message>
+    <message>
+        <source>{0} người</source>
+        <translation>{0} people</translation>
+    </message>
+    <message>
+        <source>{0} trang.</source>
+        <translation>{0} pages.</translation>
+    </message>
+    <message>
+        <source>Đang dàn trang…</source>
+        <translation>Laying out pages…</translation>
+    </message>
+    <message>
+        <source>Đang xác nhận mã với cổng tiếp nhận…</source>
+        <translation>Confirming the code with the gateway…</translation>
+    </message>
+    <message>
+        <source>Đã gửi mã tới {0}; mã hết hạn lúc {1}. Nhập mã rồi nhấn Enter.</source>
+        <translation>Code sent to {0}; it expires at {1}. Type it and press Enter.</translation>
+    </message>
+    <message>
+        <source>Đã gửi {0} trang tới máy in {1}.</source>
+        <translation>Sent {0} pages to printer {1}.</translation>
+    </message>
+    <message>
+        <source>Đã lưu {0}</source>
+        <translation>Saved {0}</translation>
+    </message>
+    <message>
+        <source>Đã sao chép thành hồ sơ mới; hồ sơ gốc giữ nguyên.</source>
+        <translation>Copied into a new dossier; the original is unchanged.</translation>
+    </message>
+    <message>
+        <source>Đã xuất {0}</source>
+        <translation>Exported {0}</translation>
+    </message>
+    <message>
+        <source>Đã xác nhận mã; hồ sơ chờ gửi khi kết nối được cổng tiếp nhận.</source>
+        <translation>Code confirmed; the dossier is sent when the gateway can be reached.</translation>
+    </message>
+    <message>
+        <source>đã xác minh</source>
+        <translation>verified</translation>
+    </message>
 </context>
 </TS>

@@ -1,0 +1,196 @@
+"""States the clerk can trust, in the window, with real key and mouse events: a signed, queued or filed
+dossier opens read-only under a banner that says why; typing into a signed one asks first and says it must
+be signed again; a filed one offers "copy into a new dossier"; the dossier list's context menu; Ctrl+N with
+the unit already chosen and a grouped, searchable procedure list; Enter makes the dossier."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("pytestqt")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from bhxh_desk.app.workflow import State
+from tests.test_gui_typing import new_600
+
+
+@pytest.fixture
+def window(offline, qtbot):
+    offline.activateWindow()
+    qtbot.waitExposed(offline)
+    return offline
+
+
+class Questions:
+    """QMessageBox.question answered by the test, each question kept."""
+
+    def __init__(self, monkeypatch, answer=QMessageBox.StandardButton.No) -> None:
+        self.asked: list[str] = []
+        self.answer = answer
+        self.warned: list[str] = []
+        monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda parent, title, text, *a, **k:
+                                                                  self._ask(text)))
+        monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a, **k:
+                                                                 self.warned.append(text)))
+
+    def _ask(self, text: str):
+        self.asked.append(text)
+        return self.answer
+
+
+def _signed_600(window) -> int:
+    draft_id = new_600(window)
+    window.store.set_row(draft_id, "D02-TS", 0, {"pa": "TM", "Hoten": "Trần Văn Minh", "Masobhxh": "0079000001"})
+    window.store.set_signed(draft_id, b"<signed/>", "test")
+    return draft_id
+
+
+def _filed(window, draft_id: int, state: State = State.RECEIVED):
+    from bhxh_desk.app.actions import gateway
+    from bhxh_desk.app.gateway.protocol import Receipt
+    from bhxh_desk.app.store.outbox import Outbox
+
+    (sub,) = gateway.queue(window.store, gateway.from_store(window.store, [draft_id]), gateway="http://127.0.0.1:9",
+                           account=None)
+    outbox = Outbox(window.store)
+    outbox.attempt(sub.id)
+    return outbox.received(sub.id, Receipt("00042/2026/07906", "2026-12-02T01:30:00+00:00", 200, sub.digest,
+                                           sub.idempotency_key))
+
+
+def _type_in_grid(qtbot, editor, text: str) -> None:
+    tab = editor.form_tabs["D02-TS"]
+    tab.view.setFocus()
+    tab.view.setCurrentIndex(editor.cell_index("D02-TS", 0, "Hoten"))
+    for ch in text:
+        QTest.keyClick(QApplication.focusWidget(), ch)
+        qtbot.wait(40)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.wait(100)
+
+
+def test_a_signed_dossier_opens_read_only_and_asks_before_a_change(window, qtbot, monkeypatch):
+    questions = Questions(monkeypatch)
+    draft_id = _signed_600(window)
+    window.refresh_dossiers()
+    editor = window.open_draft(draft_id)
+    assert editor.read_only and editor.lock_banner.isVisible()
+    assert "Hồ sơ đã ký" in editor.lock_banner.text.text() and "ký lại" in editor.lock_banner.text.text()
+    assert editor.state_label.text() == "Đã ký"
+    _type_in_grid(qtbot, editor, "Lan")
+    editor.add_row("D02-TS", 1)                          # the row button's path too
+    assert questions.asked and "phải ký lại" in questions.asked[0]
+    assert window.store.draft_info(draft_id).state is State.SIGNED        # "No": nothing changed
+    assert window.store.signed_file(draft_id) == b"<signed/>"
+    assert window.store.load_draft(draft_id).forms["D02-TS"][0]["Hoten"] == "Trần Văn Minh"
+
+    questions.answer = QMessageBox.StandardButton.Yes
+    qtbot.mouseClick(editor.lock_banner.edit, Qt.MouseButton.LeftButton)   # "Sửa hồ sơ…"
+    assert not editor.read_only and not editor.lock_banner.isVisible()
+    editor.edit_cell("D02-TS", 0, "Hoten", "Trần Văn Minh Anh")
+    assert window.store.draft_info(draft_id).state is State.DRAFT          # the signature is gone, as said
+    assert window.store.signed_file(draft_id) is None
+    assert editor.state_label.text() == "Nháp"
+
+
+def test_a_filed_dossier_is_read_only_and_copied_into_a_new_one(window, qtbot, monkeypatch):
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    draft_id = _signed_600(window)
+    _filed(window, draft_id)
+    window.refresh_dossiers()
+    editor = window.open_draft(draft_id)
+    assert editor.read_only and not editor.lock_banner.edit.isVisible()
+    assert "sao chép thành hồ sơ mới" in editor.lock_banner.text.text()
+    editor.edit_cell("D02-TS", 0, "Hoten", "X")        # offered the copy instead, and the answer is yes
+    assert "Sao chép thành hồ sơ mới" in questions.asked[0]
+    copy = window.current_editor()
+    assert copy.draft_id != draft_id and not copy.read_only
+    assert window.store.draft_info(copy.draft_id).state is State.DRAFT
+    assert window.store.load_draft(copy.draft_id).forms["D02-TS"] == window.store.load_draft(draft_id).forms["D02-TS"]
+    assert window.store.draft_info(draft_id).state is State.RECEIVED       # the original keeps its receipt
+    qtbot.mouseClick(editor.lock_banner.copy, Qt.MouseButton.LeftButton)
+    assert len(window.store.drafts()) == 3
+
+
+def test_the_dossier_lists_menu_copies_exports_and_never_deletes_a_filed_one(window, qtbot, monkeypatch, tmp_path):
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    filed = _signed_600(window)
+    _filed(window, filed)
+    draft = new_600(window)
+    window.refresh_dossiers()
+    window._no_popup = True
+    rows = {info.id: n for n, (info, *_r) in enumerate(window.dossiers_model.items)}
+    pos = window.dossiers.visualRect(window.dossiers_model.index(rows[filed], 0)).center()
+    menu = window.dossier_menu(pos)
+    names = [a.objectName() for a in menu.actions()]
+    assert names == ["open-dossier", "copy-dossier", "delete-dossier", "export-draft", "print-now", "result"]
+    enabled = {a.objectName(): a.isEnabled() for a in menu.actions()}
+    assert not enabled["delete-dossier"] and enabled["copy-dossier"] and enabled["result"]
+    assert all(not a.shortcut().isEmpty() for a in menu.actions())
+    window.delete_selected()                                       # even through the shortcut: refused
+    assert filed in [i.id for i in window.store.drafts()]
+    assert "không xóa được" in questions.warned[0]
+    window.export_selected(str(tmp_path / "filed.json"))
+    assert (tmp_path / "filed.json").read_text(encoding="utf-8").count("Trần Văn Minh") == 1
+
+    menu.hide()
+    pos = window.dossiers.visualRect(window.dossiers_model.index(rows[draft], 0)).center()
+    menu = window.dossier_menu(pos)
+    assert {a.objectName(): a.isEnabled() for a in menu.actions()}["delete-dossier"]
+    menu.actions()[2].trigger()
+    assert any("Xóa 1 hồ sơ" in q for q in questions.asked)
+    assert draft not in [i.id for i in window.store.drafts()]
+
+
+def test_ctrl_n_chooses_the_only_unit_and_enter_makes_the_dossier(window, qtbot):
+    from bhxh_desk.forms.draft import Unit
+
+    window.store.upsert_unit(Unit(code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906"))
+    window.refresh_units()
+    assert window.current_unit() is None                          # "Tất cả đơn vị" is selected
+    seen = []
+
+    def answer():
+        dialog = window.last_new_dialog
+        seen.append((dialog.unit_code(), dialog.procedure_code(), [g.text(0) for g in dialog.groups]))
+        QTest.keyClicks(dialog.search, "thai san", delay=40)
+        seen.append(dialog.procedure_code())
+        QTest.keyClick(dialog.search, Qt.Key.Key_Return)
+
+    QTimer.singleShot(300, answer)
+    QTest.keySequence(window, "Ctrl+N")
+    qtbot.waitUntil(lambda: window.current_editor() is not None, timeout=5_000)
+    assert seen[0][:2] == ("TA1234A", "600")
+    assert seen[0][2] == ["Thủ tục của đơn vị", "Thủ tục của cá nhân"]
+    assert seen[1] == "630b"
+    info = window.store.draft_info(window.current_editor().draft_id)
+    assert (info.unit_code, info.procedure) == ("TA1234A", "630b")
+
+
+def test_ctrl_n_takes_the_selected_unit_of_several(window, qtbot):
+    from bhxh_desk.forms.draft import Unit
+
+    for code, name in (("TA1234A", "Hoa Sen"), ("TB0002B", "Sen Vàng")):
+        window.store.upsert_unit(Unit(code=code, name=name, tax_code="0312345678", agency_code="07906"))
+    window.refresh_units()
+    units = [window.units.item(i).data(Qt.ItemDataRole.UserRole) for i in range(window.units.count())]
+    window.units.setCurrentRow(units.index("TB0002B"))
+    QTimer.singleShot(300, lambda: QTest.keyClick(window.last_new_dialog.search, Qt.Key.Key_Return))
+    QTest.keySequence(window, "Ctrl+N")
+    qtbot.waitUntil(lambda: window.current_editor() is not None, timeout=5_000)
+    assert window.store.draft_info(window.current_editor().draft_id).unit_code == "TB0002B"
+
+
+def test_every_menu_action_shows_its_shortcut(window):
+    from PySide6.QtWidgets import QMenu
+
+    for name in ("menu-file", "menu-dossier", "menu-filing", "menu-help"):
+        for action in window.findChild(QMenu, name).actions():
+            if not action.isSeparator():
+                assert not action.shortcut().isEmpty(), action.text()
