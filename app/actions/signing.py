@@ -156,7 +156,7 @@ class StoreSink:
 
         self.store.set_signed(int(dossier.target), b"".join(parts), note)
         if dossier.draft is not None:
-            remember(self.store, dossier.draft)
+            remember(self.store, dossier.draft, int(dossier.target))      # its own check then ignores them
 
 
 def check_certificate(cert: TokenCertificate, listed: Sequence[TokenCertificate], dossiers: Sequence[Dossier], *,

@@ -281,6 +281,8 @@ class FormTab(QWidget):
 class DossierEditor(QWidget):
     state_changed = Signal(int)                # draft id
     issues_changed = Signal(int, int)          # errors, warnings
+    edit_blocked = Signal()                    # an edit was tried while read-only (the window asks)
+    read_only = False
 
     def __init__(self, store: Store, draft_id: int, catalog: Catalog, runner: TaskRunner, lang: str = "vi") -> None:
         super().__init__()
@@ -362,7 +364,26 @@ class DossierEditor(QWidget):
 
     # ---------------------------------------------------------------- edits (each saved at once)
 
+    def set_read_only(self, on: bool) -> None:
+        """A locked dossier (app.workflow.lock) shows its rows and takes no edit: every edit method below
+        refuses while read-only and emits ``edit_blocked`` instead, whatever widget it came from."""
+        self.read_only = on
+        for tab in self.form_tabs.values():      # the grid's own triggers come back as they were
+            usual = tab.view.property("usual_triggers") or tab.view.editTriggers()
+            tab.view.setProperty("usual_triggers", usual)
+            tab.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers if on else usual)
+        for name in ("add-row", "delete-row"):
+            self.findChild(QPushButton, name).setEnabled(not on)
+        self.period.setReadOnly(on)
+
+    def _blocked(self) -> bool:
+        if self.read_only:
+            self.edit_blocked.emit()
+        return self.read_only
+
     def edit_cell(self, form: str, row: int, name: str, text: str) -> None:
+        if self._blocked():
+            return
         values = self.draft.rows(form)[row]
         old = str(values.get(name) or "")
         if old == text:
@@ -385,7 +406,7 @@ class DossierEditor(QWidget):
         self._changed()
 
     def append_rows(self, form: str, rows: list[dict[str, Any]]) -> None:
-        if rows:
+        if rows and not self._blocked():
             self.undo.push(AppendRows(self, form, rows))
 
     def _current_tab(self) -> FormTab | None:
@@ -397,9 +418,13 @@ class DossierEditor(QWidget):
         return tab.form.code if isinstance(tab, FormTab) else next(iter(self.form_tabs))
 
     def add_row(self, form: str, row: int) -> None:
+        if self._blocked():
+            return
         self.undo.push(InsertRow(self, form, max(0, row), {}))
 
     def delete_row(self, form: str, row: int) -> None:
+        if 0 <= row < len(self.draft.rows(form)) and self._blocked():
+            return
         if 0 <= row < len(self.draft.rows(form)):
             self.undo.push(DeleteRow(self, form, row))
 
@@ -433,7 +458,7 @@ class DossierEditor(QWidget):
         return node
 
     def edit_nested(self, form: str, row: int | None, path: list[str], item: int | None, name: str, text: str) -> None:
-        if row is None:
+        if row is None or self._blocked():
             return
         old = copy.deepcopy(self.draft.rows(form)[row])
         new = copy.deepcopy(old)
@@ -448,7 +473,7 @@ class DossierEditor(QWidget):
             self.undo.push(EditRow(self, form, row, old, new))
 
     def add_nested(self, form: str, row: int | None, path: list[str]) -> None:
-        if row is None:
+        if row is None or self._blocked():
             return
         old = copy.deepcopy(self.draft.rows(form)[row])
         new = copy.deepcopy(old)
@@ -457,7 +482,7 @@ class DossierEditor(QWidget):
 
     def edit_period(self) -> None:
         text = self.period.text().strip()
-        if text != self.draft.period:
+        if text != self.draft.period and not self._blocked():
             self.draft.period = text
             self.store.set_header(self.draft_id, period=text)
             self._changed()
@@ -477,14 +502,14 @@ class DossierEditor(QWidget):
         # A shallow copy of each row is enough (the validator only reads) and costs ~10 ms for 10,000 rows.
         snapshot = Draft(procedure=self.draft.procedure, period=self.draft.period, unit=self.draft.unit,
                          forms={k: [dict(r) for r in v] for k, v in self.draft.forms.items()})
-        store_path, catalog = self.store.path, self.catalog
+        store_path, catalog, draft_id = self.store.path, self.catalog, self.draft_id
 
         lang = self.lang
 
         def work(progress) -> tuple[list[Issue], str]:
             checked = check(snapshot, catalog, pause=_yield)
             with Store(store_path) as own:          # this thread's own connection
-                return checked.issues + register_check(own, snapshot), _totals_text(snapshot, checked, lang)
+                return checked.issues + register_check(own, snapshot, draft_id), _totals_text(snapshot, checked, lang)
 
         self.runner.start(work, on_done=lambda result: self._validated(*result),
                           on_error=lambda failure: self._validated([], ""))
@@ -519,8 +544,9 @@ class DossierEditor(QWidget):
         self.issues_changed.emit(errors, len(issues) - errors)
 
     def _set_state_label(self) -> None:
-        state = self.store.draft_info(self.draft_id).state
-        self.state_label.setText(LABELS_VI.get(state, str(state)) if self.lang != "en" else str(state))
+        from bhxh_desk.app.actions.receipts import state_text
+
+        self.state_label.setText(state_text(self.store.draft_info(self.draft_id).state, self.lang))
 
     def jump_to(self, item: QListWidgetItem) -> None:
         issue: Issue = item.data(Qt.ItemDataRole.UserRole)
