@@ -287,6 +287,8 @@ def test_the_dialog_shows_the_state_and_asks_before_the_last_try(qtbot, counting
     qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: store.draft_info(draft_id).state is State.SIGNED, timeout=60_000)
     assert counting.tries_left() == 3
+    qtbot.waitUntil(lambda: dialog.pin_state.text() == "ok", timeout=10_000)     # the good PIN reset it
+    assert not dialog.final_try.isVisible()
     runner.wait(30_000)
     store.close()
 

@@ -315,6 +315,8 @@ class SigningDialog(QDialog):
         self.status.setText(tr("Đã ký {0}/{1} hồ sơ").format(event.done, event.total))
 
     def _done(self, outcome: BatchResult) -> None:
+        if outcome.signed and self.pin_status in ("low", "final_try"):
+            self._show_pin_state("ok")     # a good PIN clears the flags: they count since the last good one
         lines = [tr("Đã ký {0}/{1} hồ sơ.").format(len(outcome.signed), len(self.draft_ids))]
         lines += [f"{f.label}: {f.error.message(self.lang)}" for f in outcome.failed]
         if outcome.stopped is not None:
