@@ -96,3 +96,46 @@ except StoreError as exc:
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "store.no_postgres"
+
+
+def test_row_level_security_shows_a_clerk_only_their_units(postgres_server):
+    """With the policies on, a clerk's own PostgreSQL role sees and changes only its assigned units' rows,
+    whatever the client asks; and cannot assign itself another unit."""
+    import psycopg
+
+    from bhxh_desk.app.store import postgres_rls
+    from bhxh_desk.app.store.clerks import Clerk, Clerks
+    from bhxh_desk.app.workflow import State
+    from tests.conftest import example_draft
+
+    schema = postgres_server.new_schema()
+    owner_url = postgres_server.url(schema=schema)
+    role = f"clerk_{schema[2:10]}"
+    with postgres_server.admin() as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    ours, theirs = example_draft(), example_draft()
+    theirs.unit.code = "TB0001B"
+    with Store(owner_url, clerk=Clerk("bhxh_test", "Văn phòng")) as office:
+        mine_id = office.create_draft(ours)
+        other_id = office.create_draft(theirs)
+        clerks = Clerks(office)
+        clerks.set_clerk("bhxh_test", "Văn phòng", office_role=True)
+        clerks.set_clerk(role, "Trần Thị Bình")
+        clerks.assign(role, [ours.unit.code], by="bhxh_test")
+    with psycopg.connect(owner_url, autocommit=True) as conn:
+        postgres_rls.enable(conn)
+        postgres_rls.grant_clerk(conn, role)
+    with Store(postgres_server.url(user=role, schema=schema), clerk=Clerk(role, "Trần Thị Bình")) as clerk:
+        assert [d.id for d in clerk.drafts()] == [mine_id]
+        assert [u.code for u in clerk.units()] == [ours.unit.code]
+        with pytest.raises(StoreError):
+            clerk.load_draft(other_id)
+        with pytest.raises(StoreError):
+            clerk.set_state(other_id, State.VALID)
+        clerk.set_state(mine_id, State.VALID)
+        with pytest.raises(StoreError), clerk.transaction() as c:       # only the office role assigns units
+            c.execute("INSERT INTO clerk_units (login, unit) VALUES (?, ?)", (role, "TB0001B"))
+        with pytest.raises(StoreError):                      # nor a dossier for a unit not given to them
+            clerk.create_draft(theirs)
+    with Store(owner_url) as office:                         # the owner still sees all
+        assert len(office.drafts()) == 2

@@ -101,8 +101,10 @@ def migrate(conn) -> None:
     migrations = MIGRATIONS
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                     "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+        # Created only when missing: a clerk's role under row-level security may not create tables.
+        if conn.execute("SELECT to_regclass('schema_migrations')").fetchone()[0] is None:
+            conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
         version = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
         if version > len(migrations):
             raise StoreError("store.newer_schema", found=version)
