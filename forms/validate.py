@@ -188,6 +188,7 @@ class _Plan:
         "cache",
         "codes",
         "defaulted",
+        "defaults",
         "field",
         "id_lengths",
         "name",
@@ -211,8 +212,18 @@ class _Plan:
         self.id_lengths = _ID_LENGTHS.get(f.type, ()) if shortcut else ()
         self.codes = code_list(f.codes).entries if f.type is FieldType.CODE and f.codes else None
         self.defaulted = bool(f.default_when) or f.default is not None
+        self.defaults: dict[tuple, str | None] = {}
         self.required = f.required
         self.required_if = f.required_if
+
+    def default(self, row: Row, fields: tuple[Field, ...]) -> str | None:
+        """``row_default``, remembered by the values of the fields its cases read (a list has few)."""
+        # What row_default reads of each case: whether ``filled`` is filled, the text of ``field``.
+        key = tuple(bool(str(row.get(c.filled) or "").strip()) if c.filled is not None
+                    else str(row.get(c.field or "") or "").strip() for c in self.field.default_when)
+        if key not in self.defaults:
+            self.defaults[key] = row_default(self.field, row, fields)
+        return self.defaults[key]
 
     def value(self, raw: object) -> object:
         """The parsed value of a non-empty cell, or ``_BAD``."""
@@ -328,7 +339,7 @@ def _column(plan: _Plan, fields: tuple[Field, ...], rows: list[Row], bad: set[in
                     plan.cache[raw] = None
                 continue
             if plan.defaulted:
-                raw = row_default(f, row, fields)
+                raw = plan.default(row, fields)
             if fieldtypes.is_empty(raw):
                 cond = plan.required_if
                 if plan.required or (cond and str(row.get(cond.field, "")).strip() in cond.values):
