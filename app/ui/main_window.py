@@ -35,6 +35,7 @@ from bhxh_desk.app.actions.receipts import state_text
 from bhxh_desk.app.settings import Settings
 from bhxh_desk.app.store import DraftInfo, Store
 from bhxh_desk.app.testmode import TestMode
+from bhxh_desk.app.ui import lease_keeper
 from bhxh_desk.app.ui.dialogs import NewDossierDialog, SettingsDialog, UnitDialog
 from bhxh_desk.app.ui.editor import DossierEditor
 from bhxh_desk.app.ui.i18n import tr
@@ -399,7 +400,7 @@ class MainWindow(QMainWindow):
             if editor.draft_id == draft_id:
                 self.editors.setCurrentIndex(i)
                 return editor
-        editor = DossierEditor(self.store, draft_id, self.catalog, self.runner, self.lang)
+        editor = DossierEditor(lease_keeper.editor_store(self), draft_id, self.catalog, self.runner, self.lang)
         editor.state_changed.connect(lambda *_: self.refresh_dossiers())
         info = self.store.draft_info(draft_id)
         banner = LockBanner(self.lang, editor)
@@ -410,6 +411,7 @@ class MainWindow(QMainWindow):
         banner.result_requested.connect(lambda e=editor: self.show_result([e.draft_id]))
         editor.edit_blocked.connect(lambda e=editor: self.ask_to_edit(e))
         self._apply_lock(editor, info.state)
+        lease_keeper.hold(self, editor)          # an office store: leased to this window, or read-only
         self.editors.addTab(editor, f"{info.procedure} · {info.unit_code} · {info.period}")
         self._restore_editor_layout(editor)
         self.editors.setCurrentWidget(editor)
@@ -424,7 +426,7 @@ class MainWindow(QMainWindow):
             lock = Lock.OPEN
         elif editor.unlocked_in is not state:
             editor.unlocked_in = None
-        editor.set_read_only(lock is not Lock.OPEN)
+        editor.set_read_only(lock is not Lock.OPEN or getattr(editor, "leased", True) is False)
         editor.lock_banner.show_state(state if lock is not Lock.OPEN else State.DRAFT)
 
     def ask_to_edit(self, editor: DossierEditor) -> bool:
@@ -595,7 +597,12 @@ class MainWindow(QMainWindow):
         view.show()
         return view
 
+    def apply_lease(self, editor: DossierEditor) -> None:
+        """The office lease of an open dossier was taken or lost (app.ui.lease_keeper)."""
+        self._apply_lock(editor, self.store.draft_info(editor.draft_id).state)
+
     def close_editor(self, index: int) -> None:
+        lease_keeper.let_go(self.editors.widget(index))
         self._remember_editor_layout(self.editors.widget(index))
         self.editors.removeTab(index)
         self._remember_open()
@@ -761,6 +768,10 @@ class MainWindow(QMainWindow):
         return view
 
     def closeEvent(self, event) -> None:
+        for i in range(self.editors.count()):
+            lease_keeper.let_go(self.editors.widget(i))
+        if getattr(self, "_write_behind", None) is not None:
+            self._write_behind.close()
         self.poll.stop()
         self.save_layout()
         super().closeEvent(event)
@@ -910,13 +921,16 @@ class MainWindow(QMainWindow):
         info = self.store.draft_info(draft_id)
         self.statusBar().showMessage(tr("Đang dàn trang…"))
         self.runner.start(lambda progress: render(draft, path),
-                          on_done=lambda *_: self._preview(path, f"{info.procedure} · {info.period}"),
+                          on_done=lambda pages: self._preview(path, f"{info.procedure} · {info.period}", pages),
                           on_error=self.message)
 
-    def _preview(self, path: Path, title: str):
+    def _preview(self, path: Path, title: str, pages: int = 1):
         from bhxh_desk.app.ui.print_preview import PrintPreview
 
         self.statusBar().clearMessage()
+        if not pages:
+            QMessageBox.information(self, "bhxh-desk", tr("Hồ sơ chưa có dòng nào để in."))
+            return None
         self.last_preview = PrintPreview(path, title, self)
         self.last_preview.show()
         return self.last_preview
