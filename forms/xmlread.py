@@ -46,7 +46,7 @@ def read_envelope(data: bytes) -> Envelope:
 
 
 def envelope_from_tree(root: etree._Element) -> Envelope:
-    """An envelope already parsed (verification reads the one signxml returns as signed), XSD-checked."""
+    """An envelope already parsed (verification reads the tree it verified, signature taken out), XSD-checked."""
     schemas.check(root, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
     unit_el = root.find("NoiDung/ThongTinDonVi")
     info = root.find("NoiDung/ThongTinHoSo")

@@ -1,4 +1,4 @@
-"""Signing on a real SoftHSM2 token and verifying with signxml and xmlsec1 (signing/, app.cli sign|verify)."""
+"""Signing on a real SoftHSM2 token and verifying with our verifier and xmlsec1 (signing/, app.cli sign|verify)."""
 
 from __future__ import annotations
 
