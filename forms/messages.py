@@ -40,6 +40,10 @@ def render(code: str, lang: str = "vi", **params: object) -> str:
     entry = _templates().get(code, {})
     other = "en" if lang == "vi" else "vi"
     template = entry.get(lang) or entry.get(other) or code
+    what = params.get("what")
+    if isinstance(what, str) and f"thing.{what.replace(' ', '_')}" in _templates():
+        # The thing a message names ("unit", "row"...) is a word of the message's own language too.
+        params = {**params, "what": render(f"thing.{what.replace(' ', '_')}", lang)}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -194,3 +194,23 @@ def test_a_dossier_refused_for_its_code_after_a_separate_submit_recovers_on_send
         otp.request_code_stored(store, client, draft_id)                    # recovers, then asks
         assert store.draft_info(draft_id).state is State.VALID
         assert otp.refused_code(store, draft_id) == ()
+
+
+def test_a_vietnamese_message_names_its_thing_in_vietnamese():
+    """Every ``what="…"`` the code passes to a message has its word in both languages (no "unit" inside a
+    Vietnamese sentence)."""
+    import re
+
+    from bhxh_desk.forms.errors import StoreError
+    from bhxh_desk.forms.messages import known_codes
+
+    used = set()
+    for folder in ("app", "forms", "signing"):
+        for path in (ROOT / folder).rglob("*.py"):
+            used |= set(re.findall(r'\bwhat="([a-z ]+)"', path.read_text(encoding="utf-8")))
+    assert used
+    missing = {w for w in used if f"thing.{w.replace(' ', '_')}" not in known_codes()}
+    assert not missing, missing
+    assert StoreError("store.not_found", what="unit", key="TA1234A").message("vi") == \
+        'Không tìm thấy đơn vị "TA1234A" trong kho.'
+    assert "unit" in StoreError("store.not_found", what="unit", key="TA1234A").message("en")
