@@ -4,6 +4,11 @@
 <context>
     <name/>
     <message>
+        <location filename="../../app/ui/lease_keeper.py" line="95"/>
+        <source>Đang được {0} sửa từ {1}: chỉ xem được cho tới khi người đó đóng hồ sơ.</source>
+        <translation>Being edited by {0} since {1}: read-only until they close it.</translation>
+    </message>
+    <message>
         <location filename="../../app/ui/dialogs.py" line="29"/>
         <source>Đồng ý</source>
         <translation>OK</translation>
