@@ -62,9 +62,8 @@ ROUTES = {"/health": "health", "/v1/session": "session", "/v1/certificates": "ce
           "/v1/otp": "otp"}
 
 
-class Handler(BaseHTTPRequestHandler):
-    """``/<kind>/<endpoint>/<protocol path>``: junk of that kind at that endpoint, good answers elsewhere
-    (so that a call after sign-in gets as far as its own endpoint)."""
+class Recording(BaseHTTPRequestHandler):
+    """Every request kept in ``server.seen`` (method, path, Authorization, body), nothing on the console."""
 
     server: JunkServer
 
@@ -72,20 +71,33 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._answer()
+        self._answer(self._read())
 
     def do_POST(self) -> None:
-        self._answer()
+        self._answer(self._read())
 
-    def _answer(self) -> None:
+    def _read(self) -> bytes:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.seen.append((self.command, self.path, self.headers.get("Authorization"), body))
+        return body
+
+    def _answer(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class Handler(Recording):
+    """``/<kind>/<endpoint>/<protocol path>``: junk of that kind at that endpoint, good answers elsewhere
+    (so that a call after sign-in gets as far as its own endpoint)."""
+
+    def _answer(self, body: bytes) -> None:
         url = urlsplit(self.path)
         parts = url.path.split("/", 3)            # "", kind, endpoint, rest
         if len(parts) < 4:
             self._send(404, b"no such test path", "text/plain")
             return
         kind, target, endpoint = parts[1], parts[2], ROUTES.get("/" + parts[3], "?")
-        self.server.seen.append((self.command, url.path, self.headers.get("Authorization"), body))
         if endpoint != target or kind == "good":
             self._good(endpoint, body)
         else:
@@ -178,8 +190,9 @@ class Handler(BaseHTTPRequestHandler):
 class JunkServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, elsewhere: str = "") -> None:
-        super().__init__((host, port), Handler)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, elsewhere: str = "",
+                 handler: type[Recording] = Handler) -> None:
+        super().__init__((host, port), handler)
         self.seen: list[tuple[str, str, str | None, bytes]] = []
         self.elsewhere = elsewhere
 
@@ -189,26 +202,8 @@ class JunkServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
 
-class Elsewhere(BaseHTTPRequestHandler):
+class Elsewhere(Recording):
     """Another host: it must never be asked anything, least of all with a password or a token."""
-
-    server: JunkServer
-
-    def log_message(self, fmt: str, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._record()
-
-    def do_POST(self) -> None:
-        self._record()
-
-    def _record(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.seen.append((self.command, self.path, self.headers.get("Authorization"), body))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
 
 
 def serve(server: ThreadingHTTPServer) -> threading.Thread:
@@ -219,12 +214,11 @@ def serve(server: ThreadingHTTPServer) -> threading.Thread:
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[JunkServer, JunkServer]]:
-    other = ThreadingHTTPServer(("127.0.0.2", 0), Elsewhere)
-    other.seen = []                                        # type: ignore[attr-defined]
-    junk = JunkServer(elsewhere=f"http://127.0.0.2:{other.server_address[1]}")
+    other = JunkServer("127.0.0.2", handler=Elsewhere)
+    junk = JunkServer(elsewhere=other.url)
     serve(other)
     serve(junk)
-    yield junk, other                                      # type: ignore[misc]
+    yield junk, other
     for s in (junk, other):
         s.shutdown()
         s.server_close()
@@ -339,8 +333,7 @@ def test_a_result_that_is_not_a_result_document_is_unexpected(body):
             else:
                 super()._good(endpoint, got)
 
-    odd = JunkServer()
-    odd.RequestHandlerClass = Odd
+    odd = JunkServer(handler=Odd)
     serve(odd)
     try:
         with client_of(odd, "good", "result") as c, pytest.raises(Unexpected) as info:
@@ -594,9 +587,8 @@ def test_the_window_and_scripts_refuse_it_in_gateway_access():
 
 if __name__ == "__main__":           # a junk gateway to try the command line against, by hand
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8766
-    other = ThreadingHTTPServer(("127.0.0.2", 0), Elsewhere)
-    other.seen = []                                        # type: ignore[attr-defined]
+    other = JunkServer("127.0.0.2", handler=Elsewhere)
     serve(other)
-    server = JunkServer(port=port, elsewhere=f"http://127.0.0.2:{other.server_address[1]}")
+    server = JunkServer(port=port, elsewhere=other.url)
     print(f"{server.url}/<{'|'.join(KINDS)}>/<{'|'.join(sorted(set(ROUTES.values())))}>", flush=True)
     server.serve_forever()
