@@ -194,3 +194,36 @@ def test_every_menu_action_shows_its_shortcut(window):
         for action in window.findChild(QMenu, name).actions():
             if not action.isSeparator():
                 assert not action.shortcut().isEmpty(), action.text()
+
+
+def test_qts_own_dialogs_speak_vietnamese(window, qtbot):
+    """Qt ships no Vietnamese for its dialogs: our qtbase_vi gives the message boxes' buttons, the file
+    dialog's labels and a text box's menu their Vietnamese words."""
+    from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QPushButton
+
+    buttons = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Question, "bhxh-desk", "?", buttons.Yes | buttons.No | buttons.Cancel, window)
+    assert [box.button(b).text().replace("&", "") for b in (buttons.Yes, buttons.No, buttons.Cancel)] == \
+        ["Có", "Không", "Hủy"]
+    dialog = QFileDialog(window, "Lưu PDF")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    labels = {label.text().replace("&", "") for label in dialog.findChildren(QLabel)}
+    assert {"Tên tệp:", "Loại tệp:"} <= labels, labels
+    assert "Lưu" in {b.text().replace("&", "") for b in dialog.findChildren(QPushButton)}
+    menu = QLineEdit(window).createStandardContextMenu()
+    assert "Dán" in [a.text().replace("&", "").split("\t")[0] for a in menu.actions()]
+
+
+def test_the_compiled_qt_translation_is_current(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    folder = ROOT / "resources" / "translations"
+    fresh = tmp_path / "qtbase_vi.qm"
+    subprocess.run([str(Path(sys.executable).parent / "pyside6-lrelease"), "-silent", str(folder / "qtbase_vi.ts"),
+                    "-qm", str(fresh)], check=True)
+    assert fresh.read_bytes() == (folder / "qtbase_vi.qm").read_bytes()

@@ -21,8 +21,14 @@ log = logging.getLogger("bhxh-desk.ui")
 
 def install_translator(app: QApplication, lang: str, folder: Path | None = None) -> QTranslator | None:
     """Vietnamese is the source language of every string; English comes from resources/translations, built
-    to .qm by the installer (pyside6-lrelease)."""
+    to .qm by the installer (pyside6-lrelease). In Vietnamese, Qt's own dialogs (file, message, input and
+    print dialogs, a text box's menu) speak it too, from our qtbase_vi: Qt ships none."""
     if lang != "en":
+        qt = QTranslator(app)
+        if qt.load(str((folder or resource("translations")) / "qtbase_vi.qm")):
+            app.installTranslator(qt)
+            return qt
+        log.warning("Vietnamese for Qt's dialogs not built (run: pyside6-lrelease resources/translations/qtbase_vi.ts)")
         return None
     translator = QTranslator(app)
     if translator.load(str((folder or resource("translations")) / "bhxh_desk_en.qm")):
@@ -63,7 +69,10 @@ class Application:
         QLocale.setDefault(QLocale(QLocale.Language.Vietnamese if lang != "en" else QLocale.Language.English))
         test_mode = bool(self.settings.get("test_mode"))
         if self.store is None:
-            self.store = Store(testmode.store_path(self.paths, test_mode))
+            from bhxh_desk.app.store.backend import chosen_location
+
+            # Test mode keeps its own file; otherwise an office store when one is chosen (docs/office.md).
+            self.store = Store((None if test_mode else chosen_location()) or testmode.store_path(self.paths, test_mode))
         old = self.window
         self.window = MainWindow(self.settings, self.store, load_catalog(), lang=lang, test_mode=test_mode)
         self.window.language_changed.connect(self.rebuild)
