@@ -114,3 +114,39 @@ def test_a_killed_clerk_loses_nothing_committed_and_frees_the_lease(pg_url):
             assert time.monotonic() < deadline, "the killed clerk's lease never ran out"
             time.sleep(0.2)
         store.set_row(draft_id, "D02-TS", 0, {"pa": "DC"})
+
+
+def test_signing_and_queueing_honour_another_clerks_lease(where, example):
+    """What the command line does to a stored dossier (sign into the store, submit from it) is refused
+    while another process holds its lease, naming the holder."""
+    from bhxh_desk.app.store.outbox import Outbox
+
+    with Store(where, clerk=AN) as an, Store(where, clerk=BINH) as binh:
+        i = an.create_draft(example)
+        an.set_state(i, State.VALID)
+        token = uuid.uuid4().hex
+        an.acquire_lease(i, token)
+        store_mod._HELD.discard(token)            # held by another process, as the CLI sees it
+        for act in (lambda: binh.set_signed(i, b"<signed/>"),
+                    lambda: Outbox(binh).queue(b"<signed/>", gateway="https://gw", account="A", unit="A", draft_id=i)):
+            with pytest.raises(StoreError) as info:
+                act()
+            assert info.value.code == "store.locked" and AN.name in info.value.message("en")
+        store_mod._HELD.add(token)
+        an.release_lease(i, token)
+        binh.set_signed(i, b"<signed/>")
+        assert binh.draft_info(i).state == State.SIGNED
+
+
+def test_importing_a_second_dossier_for_the_same_filing_warns_with_the_first_ones_owner(pg_url, tmp_path):
+    from tests.conftest import example_dict
+
+    draft = tmp_path / "600.json"
+    draft.write_text(__import__("json").dumps(example_dict(), ensure_ascii=False), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BHXH_DESK_STORE=pg_url, BHXH_DESK_LANG="en")
+    runs = [subprocess.run([sys.executable, "-m", "bhxh_desk.app", "drafts", "import", str(draft)], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[1].stderr
+    assert "already has" not in runs[0].stderr
+    first_id = runs[0].stdout.split()[0]
+    assert f"already has a 600 dossier for 03/2026: #{first_id}" in runs[1].stderr and "Draft" in runs[1].stderr

@@ -143,6 +143,11 @@ def cmd_drafts_import(args: argparse.Namespace) -> int:
         for path, draft in zip(args.files, drafts, strict=True):
             draft_id = store.create_draft(draft, action="import")
             print(f"{draft_id}\t{path}")
+            for other in store.same_filing(draft.unit.code, draft.procedure, draft.period, other_than=draft_id)[:1]:
+                # Most often the same filing made twice (two clerks of an office): said, not refused.
+                print(BhxhError("store.same_filing", unit=draft.unit.code, procedure=draft.procedure,
+                                period=draft.period, draft=other.draft_id, owner=other.owner_name or other.owner,
+                                state=other.state).message(lang_of(args)), file=sys.stderr)
     return EXIT_OK
 
 

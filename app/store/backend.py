@@ -31,6 +31,11 @@ def default_location() -> str | Path:
     """The store a caller gets when it names none: the environment, the setting, the per-user file."""
     from bhxh_desk.app.paths import default_paths
 
+    return chosen_location() or default_paths().store
+
+
+def chosen_location() -> str | Path | None:
+    """The store the user chose (BHXH_DESK_STORE or the ``store`` setting), or None for the usual file."""
     env = os.environ.get(STORE_ENV, "").strip()
     if env:
         return env if is_url(env) else Path(env)
@@ -39,7 +44,7 @@ def default_location() -> str | Path:
     setting = str(Settings.load().get("store") or "").strip()
     if setting:
         return setting if is_url(setting) else Path(setting)
-    return default_paths().store
+    return None
 
 
 class Backend(Protocol):
