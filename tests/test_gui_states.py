@@ -227,3 +227,38 @@ def test_the_compiled_qt_translation_is_current(tmp_path):
     subprocess.run([str(Path(sys.executable).parent / "pyside6-lrelease"), "-silent", str(folder / "qtbase_vi.ts"),
                     "-qm", str(fresh)], check=True)
     assert fresh.read_bytes() == (folder / "qtbase_vi.qm").read_bytes()
+
+
+def test_attachments_are_listed_with_kind_and_size_and_removed_by_their_button(window, qtbot, tmp_path):
+    from bhxh_desk.app.ui.attachments_view import size_text
+
+    draft_id = new_600(window)
+    window.open_draft(draft_id)
+    view = window.show_attachments()
+    qtbot.addWidget(view)
+    scan = tmp_path / "giam-dinh.pdf"
+    scan.write_bytes(b"%PDF-1.4\n" + b"0" * 3000 + b"\n%%EOF\n")
+    view.kind.setCurrentIndex(view.kind.findData("GDYK"))
+    assert view.add_file(str(scan))
+    assert view.table.rowCount() == 1
+    assert [view.table.item(0, c).text() for c in range(3)] == [
+        "giam-dinh.pdf", "Biên bản giám định y khoa (mức suy giảm khả năng lao động)", size_text(scan.stat().st_size)]
+    stored = window.store.load_draft(draft_id).attachments
+    assert stored[0].content == scan.read_bytes() and stored[0].kind == "GDYK"       # a copy in the store
+    scan.unlink()
+    assert window.store.load_draft(draft_id).attachments[0].content.startswith(b"%PDF")
+    fake = tmp_path / "anh.png"
+    fake.write_bytes(b"not a picture")
+    assert not view.add_file(str(fake))                         # refused, named, nothing stored
+    assert "anh.png" in view.error.text() and view.table.rowCount() == 1
+    remove = view.table.cellWidget(0, 3)
+    qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
+    assert view.table.rowCount() == 0 and window.store.load_draft(draft_id).attachments == []
+
+
+def test_a_signed_dossiers_attachments_are_view_only(window, qtbot):
+    draft_id = _signed_600(window)
+    window.open_draft(draft_id)
+    view = window.show_attachments()
+    qtbot.addWidget(view)
+    assert not view.add.isEnabled()
