@@ -110,7 +110,7 @@ class TerminalPrompter:
                 print(render("token.final_try", self.lang, token=token), file=sys.stderr)
             answer = self._input(render("token.final_try_confirm", self.lang) + " ", request.timeout, secret=False)
             if (answer or "").strip().lower() not in YES:
-                return None
+                raise TokenError("token.final_try_kept", token=token)
         elif state == "low" and request.previous_error is None:
             print(render("token.pin_low", self.lang, token=token), file=sys.stderr)
         label = "Mã PIN của token" if self.lang != "en" else "PIN for token"

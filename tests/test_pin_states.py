@@ -230,6 +230,7 @@ def test_the_prompt_warns_and_asks_before_the_last_try(counting, trust_files, tm
     term.wait_for('Use the last try? Type "yes" to go on, anything else to stop:')
     term.type("no")
     assert term.exit_code() == 2
+    assert "Stopped before the last PIN try: token COUNTING TOKEN" in term.screen
     assert counting.tries_left() == 1 and not out.exists()
     assert term.screen.count("PIN for token") == 2            # the third PIN was never asked
 
