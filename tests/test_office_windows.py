@@ -62,3 +62,17 @@ def test_the_lease_of_a_window_that_stopped_beating_runs_out(qtbot, two_windows)
     assert theirs.read_only
     qtbot.waitUntil(lambda: not theirs.read_only, timeout=8_000)
     assert BINH.name not in theirs.lease_keeper.label.text() or theirs.lease_keeper.label.isHidden()
+
+
+def test_a_second_dossier_for_the_same_filing_is_told_in_the_window(qtbot, two_windows, monkeypatch):
+    from bhxh_desk.app.ui.dialogs import NewDossierDialog
+
+    _, (first, second) = two_windows
+    monkeypatch.setattr(NewDossierDialog, "exec", lambda self: True)      # the defaults: 600, this month
+    first.refresh_units()
+    second.refresh_units()
+    first.new_dossier()
+    assert "Nguyễn Văn An" not in first.statusBar().currentMessage()
+    second.new_dossier()
+    told = second.statusBar().currentMessage()
+    assert "Nguyễn Văn An" in told and "600" in told, told

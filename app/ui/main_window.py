@@ -388,8 +388,15 @@ class MainWindow(QMainWindow):
                       unit=Unit(code=unit.code, name=unit.name, tax_code=unit.tax_code, agency_code=unit.agency_code,
                                 signer=unit.signer, phone=unit.phone),
                       forms={use.form: [] for use in self.catalog.procedure(code).forms})
-        self.open_draft(self.store.create_draft(draft))
+        draft_id = self.store.create_draft(draft)
+        self.open_draft(draft_id)
         self.refresh_dossiers()
+        for other in self.store.same_filing(draft.unit.code, draft.procedure, draft.period, other_than=draft_id)[:1]:
+            # Most often the same filing made twice, by two clerks: said with the first one's owner and state.
+            self.statusBar().showMessage(BhxhError(
+                "store.same_filing", unit=draft.unit.code, procedure=draft.procedure, period=draft.period,
+                draft=other.draft_id, owner=other.owner_name or other.owner,
+                state=state_text(other.state, self.lang)).message(self.lang), 30000)
         return dialog
 
     # ---------------------------------------------------------------- editors
