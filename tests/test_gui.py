@@ -116,7 +116,8 @@ def test_file_a_600_dossier_from_the_window(desktop, qtbot, monkeypatch):
     editor = window.current_editor()
     assert editor is not None and set(editor.form_tabs) == {"D02-TS", "TK1-TS", "D01-TS"}
     tab = editor.form_tabs["D02-TS"]
-    qtbot.mouseClick(editor.findChild(QPushButton, "add-row"), Qt.MouseButton.LeftButton)
+    if tab.model.rowCount() == 0:          # a new dossier may open on one empty row already
+        qtbot.mouseClick(editor.findChild(QPushButton, "add-row"), Qt.MouseButton.LeftButton)
     assert tab.model.rowCount() == 1
     period = editor.draft.period
     row = {"pa": "DC", "Hoten": "Phạm Quốc Huy", "Masobhxh": "12345", "Ngaysinh": "12/05/1988", "Gioitinh": "1",

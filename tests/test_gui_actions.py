@@ -110,6 +110,9 @@ def test_every_action_works_when_clicked(window, qtbot, tmp_path, monkeypatch, c
         win.findChild(QAction, name).trigger()
         win.runner.wait(30_000)
         qtbot.wait(20)
+        if name == "import-excel":                       # the preview (app/ui/import_dialog.py), taken as shown
+            qtbot.waitUntil(lambda: getattr(win.import_dialog, "result", None) is not None, timeout=30_000)
+            win.import_dialog.apply()
         for dialog in win.findChildren(QDialog):          # non-modal ones (signing) are closed again
             if dialog.isVisible():
                 dialog.reject()
