@@ -303,7 +303,7 @@ def _check_head(response: requests.Response, types: tuple[str, ...]) -> None:
         raise Malformed("gw.what.status")
     content_type = response.headers.get("Content-Type", "")
     if content_type.split(";")[0].strip().lower() not in types:
-        raise Malformed("gw.what.content_type", got=content_type.split(";")[0].strip() or "-", expected=types[0])
+        raise Malformed("gw.what.content_type", got=content_type.split(";")[0].strip() or "-", want=types[0])
     if response.headers.get("X-Protocol") != PROTOCOL:
         raise Malformed("gw.what.protocol", got=response.headers.get("X-Protocol") or "-")
 

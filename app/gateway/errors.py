@@ -57,7 +57,8 @@ class Unexpected(GatewayError):
         super().__init__("gw.unexpected", url=url, status=http_status, log=log)
 
     def message(self, lang: str = "vi") -> str:
-        return render(self.code, lang, **self.params, reason=render(self.what, lang, **self.details))
+        details = {k: render(f"gw.json.{v}", lang) if k == "expected" else v for k, v in self.details.items()}
+        return render(self.code, lang, **self.params, reason=render(self.what, lang, **details))
 
 
 class UnexpectedFailure(Unexpected, Unreachable):

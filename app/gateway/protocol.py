@@ -18,8 +18,8 @@ STATUS_TEXT_VI = {RECEIVED: "Chờ tiếp nhận", PROCESSING: "Đang xử lý",
 
 class Malformed(ValueError):
     """A reply that is not the protocol's: ``what`` is a message code (``gw.what.*``) and ``params`` its
-    parameters. The client turns it into ``Unexpected`` with the HTTP status and the log; it is never shown
-    as it is."""
+    parameters (``expected``: a JSON type, worded by ``gw.json.*``). The client turns it into ``Unexpected``
+    with the HTTP status and the log; it is never shown as it is."""
 
     def __init__(self, what: str, **params: object) -> None:
         self.what, self.params = what, params
@@ -49,7 +49,7 @@ def strings(d: dict[str, Any], key: str) -> list[str]:
     """A required array of strings."""
     values = field(d, key, list)
     if not all(isinstance(v, str) for v in values):
-        raise Malformed("gw.what.wrong_type", field=key, expected="array of strings")
+        raise Malformed("gw.what.wrong_type", field=key, expected="array_of_strings")
     return values
 
 
@@ -122,7 +122,7 @@ class DossierStatus:
     def from_json(cls, d: dict[str, Any]) -> DossierStatus:
         reasons = field(d, "reasons", list, required=False, default=[])
         if not all(isinstance(r, dict) for r in reasons):
-            raise Malformed("gw.what.wrong_type", field="reasons", expected="array of objects")
+            raise Malformed("gw.what.wrong_type", field="reasons", expected="array_of_objects")
         return cls(so_ho_so=field(d, "so_ho_so", str, filled=True), status=dossier_status(d),
                    updated_at=field(d, "updated_at", str), result_available=field(d, "result_available", bool),
                    reasons=tuple(Reason.from_json(r) for r in reasons))
