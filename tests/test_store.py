@@ -103,7 +103,8 @@ def test_unreadable_file_is_a_store_error(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError) as info:
         Store(path)
-    assert info.value.code == "store.failed"
+    assert info.value.code == "store.foreign"           # reported, never replaced (app.store.health)
+    assert path.read_bytes() == b"this is not a database" * 100
 
 
 def test_wal_mode(tmp_path):

@@ -28,8 +28,9 @@ COMMANDS = {
     "sandbox": "gateway", "register-cert": "gateway", "submit": "gateway", "status": "gateway", "sync": "gateway",
     "otp": "gateway", "export-signed": "gateway",
     "gui": "desktop", "install-desktop": "desktop",
+    "store": "store",
 }
-MODULES = ("drafts", "signing", "gateway", "desktop")
+MODULES = ("drafts", "signing", "gateway", "desktop", "store")
 
 
 class _NotBuilt:

@@ -63,9 +63,15 @@ def write(path: str | Path, *parts: bytes | memoryview) -> None:
 
 
 def open_store(args: argparse.Namespace):
+    """The store a command works on; a store known to be damaged opens for reading, with its message on
+    stderr (every write to it is refused: app.store.health)."""
     from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store.health import Health, damaged_error
 
-    return Store(getattr(args, "store", None) or None)       # a file's path, or an office store's URL
+    store = Store(getattr(args, "store", None) or None)       # a file's path, or an office store's URL
+    if getattr(store, "dialect", "sqlite") == "sqlite" and (reason := Health(Path(store.path)).damage()):
+        print(damaged_error(store.path, reason).message(lang_of(args)), file=sys.stderr)
+    return store
 
 
 def group_help(parser: argparse.ArgumentParser):

@@ -7,8 +7,11 @@ refused rather than written to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from bhxh_desk.app.paths import ensure_private_dir
@@ -181,38 +184,103 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """The store's connection, after ``app.store.health`` has looked at the file: another program's file is
+    refused and never replaced, a damaged one is opened for reading only, one left by an unclean shutdown is
+    checked in full first. Two processes opening a new file at the same moment both succeed."""
+    from bhxh_desk.app.store import health
+
+    conn = None
     try:
         ensure_private_dir(path.parent)
+        opening = health.before_open(path)
+        why = None if opening.new else health.Health(path).why_check()
         if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+            _create(path)
+        conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False,
+                               factory=health.CheckedConnection)
+        conn.attach(path)
+        conn.execute("PRAGMA busy_timeout=10000")
+        health.refuse_foreign(conn, path)
+        _wal(conn)
         # FULL: a committed edit survives power loss too, not just a killed process.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=10000")
+        health.after_open(conn, path, why)
         _migrate(conn, path)
-    except sqlite3.Error as exc:
-        raise StoreError("store.failed", path=str(path), reason=str(exc)) from None
-    except OSError as exc:
-        raise StoreError("store.failed", path=str(path), reason=exc.strerror or str(exc)) from None
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError("store.failed", path=str(path), reason=str(exc)) from None
+        if isinstance(exc, OSError):
+            raise StoreError("store.failed", path=str(path), reason=exc.strerror or str(exc)) from None
+        raise
     return conn
 
 
+def _create(path: Path) -> None:
+    """A new store is made whole under another name and linked into place, so that no process ever sees it
+    half made (an empty file was what a first start interrupted at the wrong moment left behind) and two
+    processes starting at once simply find the one that was first. Where the file system cannot link, the
+    file is made in place, and ``_wal`` and ``_migrate`` keep two starts at once safe."""
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            _migrate(conn, tmp)
+        finally:
+            conn.close()                   # the last connection: the WAL is folded into the file
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass                           # another process was first; its file is whole too
+        except OSError:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. Changing the journal mode needs the file to itself for an instant, and when another
+    process is opening the same new file SQLite answers "database is locked" at once, without waiting on
+    its busy handler (issue 18: one of two processes starting together failed). So: retry for as long as
+    the busy timeout, and not at all once the file is in WAL already."""
+    deadline = time.monotonic() + 10
+    delay = 0.005
+    while True:
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise StoreError("store.newer_schema", found=version)
-    for number in range(version, SCHEMA_VERSION):
+    """Each step in its own BEGIN IMMEDIATE transaction, the version read again inside it, so that two
+    processes upgrading (or creating) the same file at once apply every step exactly once."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] > SCHEMA_VERSION:
+        raise StoreError("store.newer_schema", found=conn.execute("PRAGMA user_version").fetchone()[0])
+    while conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] != number:
-                conn.execute("ROLLBACK")     # another process migrated meanwhile
-                continue
+            number = conn.execute("PRAGMA user_version").fetchone()[0]
+            if number >= SCHEMA_VERSION:      # another process migrated meanwhile
+                conn.execute("ROLLBACK")
+                break
             for statement in MIGRATIONS[number]:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={number + 1}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise

@@ -1,0 +1,78 @@
+"""Commands on the local store itself: ``store check`` (a full check of the SQLite file) and ``store
+recover`` (what can be read, copied into a new file that takes its place; the damaged one is kept).
+The work is ``app.store.recovery``'s; this prints it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bhxh_desk.app.cli.common import EXIT_INVALID, EXIT_OK, group_help, lang_of
+from bhxh_desk.forms.messages import render
+
+
+def _path(args: argparse.Namespace) -> Path:
+    if getattr(args, "store", None):
+        return Path(args.store)
+    from bhxh_desk.app.paths import default_paths
+
+    return default_paths().store
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bhxh_desk.app.store.recovery import check
+
+    lang = lang_of(args)
+    report = check(_path(args))
+    if report.ok:
+        print(render("store.check_ok", lang, path=str(report.path), tables=report.tables, rows=report.rows))
+        return EXIT_OK
+    print(render("store.check_failed", lang, path=str(report.path), problems="; ".join(report.problems[:5])),
+          file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from bhxh_desk.app.store.recovery import recover
+
+    lang = lang_of(args)
+    report = recover(_path(args))
+    damaged = [t for t in report.tables if t.damaged]
+    code = "store.recovered_partly" if damaged else "store.recovered"
+    print(render(code, lang, path=str(report.path), copied=report.copied, old=str(report.kept),
+                 tables=", ".join(t.name for t in damaged)))
+    for t in report.tables:
+        print(render("store.recovered_table", lang, table=t.name, copied=t.copied, lost=t.lost,
+                     gaps=t.gaps))
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """``store migrate --to postgresql://…``: this PC's SQLite store into the office store (app.store.move)."""
+    from bhxh_desk.app.store.move import move_to_office
+
+    report = move_to_office(_path(args), args.to)
+    print(render("store.moved_in", lang_of(args), drafts=report.drafts, there=report.drafts_there,
+                 submissions=report.submissions, audit=report.audit, employees=report.employees,
+                 url=report.moved_to))
+    return EXIT_OK
+
+
+def add_parsers(add, formatter) -> None:
+    p = add("store", None, "Kho dữ liệu trên máy / the local store")
+    p.set_defaults(handler=group_help(p))
+    ssub = p.add_subparsers(dest="action", metavar="ACTION")
+    for name, handler, text in (
+        ("check", cmd_check, "kiểm tra toàn bộ tệp kho / check the whole store file"),
+        ("recover", cmd_recover, "chép những gì đọc được sang tệp mới, giữ tệp cũ / copy what can be read into "
+                                 "a new file, keeping the old one"),
+    ):
+        q = ssub.add_parser(name, help=text, description=text, formatter_class=formatter)
+        q.add_argument("--store", help="tệp kho SQLite / store file (default: the data folder)")
+        q.set_defaults(handler=handler)
+    q = ssub.add_parser("migrate", help="chuyển kho trên máy sang kho dùng chung / move this PC's store into the "
+                                        "office store", formatter_class=formatter)
+    q.add_argument("--to", required=True, metavar="postgresql://…", help="kho dùng chung / the office store")
+    q.add_argument("--store", help="tệp kho SQLite / store file (default: the data folder)")
+    q.set_defaults(handler=cmd_migrate)
