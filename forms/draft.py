@@ -82,21 +82,59 @@ class Draft:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+class _Unencodable(Exception):
+    """A text that cannot be written as UTF-8; located and reported by ``draft_from_dict``."""
+
+
+def _text(value: str) -> str:
+    """NFC, and refused if it cannot be encoded: JSON's ``"\\ud800"`` reads as a lone surrogate, which no
+    file, store or XML can hold. An ASCII text (the flag CPython keeps) needs neither check."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Unencodable from None
+    return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+
+
 def _nfc(value: Any) -> Any:
     """NFC-normalise every text, in place: a 100,000-row draft is not copied to be normalised."""
     if isinstance(value, str):
-        return value if unicodedata.is_normalized("NFC", value) else unicodedata.normalize("NFC", value)
+        return _text(value)
     if isinstance(value, list):
         for i, v in enumerate(value):
             value[i] = _nfc(v)
         return value
     if isinstance(value, dict):
-        if all(unicodedata.is_normalized("NFC", k) for k in value):
+        if all(_text(k) is k for k in value):
             for k, v in value.items():
                 value[k] = _nfc(v)
             return value
-        return {unicodedata.normalize("NFC", k): _nfc(v) for k, v in value.items()}
+        return {_text(k): _nfc(v) for k, v in value.items()}
     return value
+
+
+def _where_unencodable(value: Any, where: str = "") -> str:
+    """The place of the first text that cannot be encoded, as draft messages name places (``forms.D02-TS[3].Hoten``)."""
+    def bad(text: str) -> bool:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    if isinstance(value, str):
+        return where if bad(value) else ""
+    items = enumerate(value, start=1) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+    for key, v in items:
+        here = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}" if where else str(key)
+        if isinstance(key, str) and bad(key):
+            return here
+        found = _where_unencodable(v, here)
+        if found:
+            return found
+    return ""
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -128,7 +166,11 @@ def draft_from_dict(data: Any, base: Path | None = None, folders: AttachmentFold
     """Check the shape and NFC-normalise every text; values themselves are the validator's business.
     ``base`` is the folder that attachment paths are relative to (the draft file's); ``folders`` where their
     files may be read (default: ``base`` alone)."""
-    data = _nfc(data)
+    try:
+        data = _nfc(data)
+    except _Unencodable:
+        where = _where_unencodable(data)
+        raise DraftError("draft.unencodable", where=where.encode("utf-8", "backslashreplace").decode()) from None
     if not isinstance(data, dict):
         raise DraftError("draft.shape", where="/", expected="object")
     if data.get("format") != FORMAT:

@@ -82,3 +82,48 @@ def test_attachments_by_path_or_embedded(tmp_path):
     with pytest.raises(DraftError) as info:
         read_draft(path)
     assert info.value.code == "draft.attachment_missing" and "x.pdf" in info.value.message("vi")
+
+
+# ---------------------------------------------------------------- text that is not text (issue 18)
+
+@pytest.mark.parametrize(("where", "edit"), [
+    ("forms.D02-TS[1].Hoten", lambda s: s.replace('"Phạm Quốc Huy"', '"Ph\\ud800m"', 1)),
+    ("unit.name", lambda s: s.replace('"name": "', '"name": "\\udfff', 1)),
+    ("forms.D02-TS[1].ghi\\udc80", lambda s: s.replace('"pa":', '"ghi\\udc80": "x", "pa":', 1)),
+])
+def test_a_lone_surrogate_is_a_clear_draft_error(where, edit):
+    from tests.conftest import minimal_dict
+
+    text = edit(json.dumps(minimal_dict(), ensure_ascii=False))
+    with pytest.raises(DraftError) as info:
+        loads(text)
+    assert info.value.code == "draft.unencodable"
+    assert info.value.params["where"] == where
+    assert where in info.value.message("en") and "\\ud800" in info.value.message("vi")
+
+
+def test_a_surrogate_pair_is_one_character_and_reads():
+    from tests.conftest import minimal_dict
+
+    text = json.dumps(minimal_dict()).replace('"DC"', '"DC"', 1).replace('"Tr', '"\\ud83d\\ude00 Tr', 1)
+    draft = loads(text)
+    assert draft.rows("D02-TS")[0]["chucVu"].startswith("\U0001f600")
+
+
+def test_no_command_meets_a_lone_surrogate_as_unexpected(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, minimal_dict
+
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(minimal_dict()).replace('"Ph', '"\\ud800Ph', 1), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BHXH_DESK_HOME=str(tmp_path / "home"))
+    for args in (["validate", str(path)], ["build", str(path), "-o", str(tmp_path / "o.xml")],
+                 ["export", str(path), "-o", str(tmp_path / "o.xlsx")], ["drafts", "import", str(path)],
+                 ["contributions", str(path)]):
+        r = subprocess.run([sys.executable, "-m", "bhxh_desk.app", *args], capture_output=True, text=True,
+                           cwd=ROOT, env=env, timeout=120)
+        assert r.returncode == 2, (args, r.stderr)
+        assert "UTF-16" in r.stderr and "mong muốn" not in r.stderr, (args, r.stderr)
