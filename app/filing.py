@@ -102,6 +102,8 @@ class Filing:
         those (the ones this sender holds a password for)."""
         report = SyncReport()
         mine = self.client.base_url
+        if units is None and getattr(self.client, "unit", None):
+            units = {self.client.unit}          # what this sign-in may file: another clerk's units wait for them
         tried: list[int] = []
         while True:
             with self.outbox.claimed(mine, units=units, skip=tried) as sub:

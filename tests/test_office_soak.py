@@ -73,3 +73,39 @@ def test_three_senders_file_200_dossiers_exactly_once(tmp_path, trust_files, pki
                   f"gateway (no dedupe, 25% replies lost, 10% resets) holds {len(rows)}, none twice")
     finally:
         running.stop()
+
+
+def test_a_sender_files_only_for_the_accounts_it_holds_a_password_for(tmp_path, trust_files, pki, pg_url):
+    from bhxh_desk.signing.signer import KeySigner
+
+    leaf = pki.leaf(MST)
+    signer = KeySigner(leaf.key, leaf.cert)
+    data = tmp_path / "sandbox"
+    data.mkdir()
+    sbx.add_account(data, UNIT, "--tax-code", MST, "--name", "Công ty TNHH Hoa Sen")
+    running = sbx.start(data, "--no-dedupe", trust=trust_files)
+    try:
+        register(running, signer)
+        with Store(pg_url) as store:
+            outbox = Outbox(store)
+            ours = outbox.queue(signed(signer, 9001), gateway=running.url, account=UNIT, unit=UNIT)
+            theirs = outbox.queue(b"<not ours/>", gateway=running.url, account="TB9999B", unit="TB9999B")
+        creds = tmp_path / "accounts.json"
+        creds.write_text(json.dumps({UNIT: sbx.PASSWORD}))
+        cmd = [sys.executable, "-m", "bhxh_desk.app", "sync", "--daemon", "--store", pg_url, "--gateway", running.url,
+               "--ca", str(running.ca), "--credentials", str(creds), "--exit-when-done", "--send-only"]
+        os.chmod(creds, 0o644)
+        refused = subprocess.run(cmd, cwd=ROOT, env={**sbx.app_env(), "BHXH_DESK_LANG": "en"}, capture_output=True,
+                                 text=True, timeout=120)
+        assert refused.returncode != 0 and "chmod 600" in refused.stderr
+        os.chmod(creds, 0o600)
+        done = subprocess.run(cmd, cwd=ROOT, env={**sbx.app_env(), "BHXH_DESK_LANG": "en"}, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert f"can send for these accounts: {UNIT}." in done.stdout
+        assert "no gateway password for account TB9999B" in done.stderr
+        with Store(pg_url) as store:
+            outbox = Outbox(store)
+            assert outbox.get(ours.id).state in FILED and outbox.get(theirs.id).state is State.QUEUED
+    finally:
+        running.stop()
