@@ -83,9 +83,11 @@ def test_a_signed_dossier_opens_read_only_and_asks_before_a_change(window, qtbot
     assert editor.read_only and editor.lock_banner.isVisible()
     assert "Hồ sơ đã ký" in editor.lock_banner.text.text() and "ký lại" in editor.lock_banner.text.text()
     assert editor.state_label.text() == "Đã ký"
-    _type_in_grid(qtbot, editor, "Lan")
-    editor.add_row("D02-TS", 1)                          # the row button's path too
+    _type_in_grid(qtbot, editor, "Lan")                  # typing into the locked grid asks
     assert questions.asked and "phải ký lại" in questions.asked[0]
+    asked = len(questions.asked)
+    editor.add_row("D02-TS", 1)                          # the row button's path too
+    assert len(questions.asked) == asked + 1
     assert window.store.draft_info(draft_id).state is State.SIGNED        # "No": nothing changed
     assert window.store.signed_file(draft_id) == b"<signed/>"
     assert window.store.load_draft(draft_id).forms["D02-TS"][0]["Hoten"] == "Trần Văn Minh"

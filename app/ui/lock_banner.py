@@ -3,8 +3,8 @@ locked, and what a change costs, is ``app.workflow``'s (``lock``, ``LOCK_NOTICE`
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from bhxh_desk.app import workflow
 from bhxh_desk.app.ui.i18n import tr
@@ -55,3 +55,29 @@ class LockBanner(QFrame):
         self.copy.setVisible(state in (State.RESULT, State.REJECTED, State.RECEIVED, State.PROCESSING,
                                        State.SUBMITTED))
         self.result.setVisible(state not in (State.SIGNED, State.QUEUED))
+
+
+class EditAttempts(QObject):
+    """Typing, F2, Delete or a double click in a read-only dossier's grid is an attempt to change it: the
+    editor's ``edit_blocked`` says so (the window then asks, or offers the copy) instead of nothing at all."""
+
+    KEYS = (Qt.Key.Key_F2, Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+
+    def __init__(self, editor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        for view in editor.findChildren(QAbstractItemView):
+            view.installEventFilter(self)
+            view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if not self.editor.read_only:
+            return False
+        kind = event.type()
+        attempt = kind == QEvent.Type.MouseButtonDblClick or (
+            kind == QEvent.Type.KeyPress and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            and (event.key() in self.KEYS or (event.text() and event.text().isprintable())))
+        if attempt:
+            self.editor.edit_blocked.emit()
+            return True
+        return False

@@ -39,7 +39,7 @@ from bhxh_desk.app.ui import lease_keeper
 from bhxh_desk.app.ui.dialogs import NewDossierDialog, SettingsDialog, UnitDialog
 from bhxh_desk.app.ui.editor import DossierEditor
 from bhxh_desk.app.ui.i18n import tr
-from bhxh_desk.app.ui.lock_banner import LockBanner
+from bhxh_desk.app.ui.lock_banner import EditAttempts, LockBanner
 from bhxh_desk.app.ui.signing_dialog import SigningDialog
 from bhxh_desk.app.ui.tasks import TaskFailure, TaskRunner
 from bhxh_desk.app.workflow import Action, Lock, State
@@ -417,6 +417,7 @@ class MainWindow(QMainWindow):
         banner.copy_requested.connect(lambda e=editor: self.copy_dossier(e.draft_id))
         banner.result_requested.connect(lambda e=editor: self.show_result([e.draft_id]))
         editor.edit_blocked.connect(lambda e=editor: self.ask_to_edit(e))
+        editor.edit_attempts = EditAttempts(editor)
         self._apply_lock(editor, info.state)
         lease_keeper.hold(self, editor)          # an office store: leased to this window, or read-only
         self.editors.addTab(editor, f"{info.procedure} · {info.unit_code} · {info.period}")
