@@ -264,3 +264,14 @@ def test_a_signed_dossiers_attachments_are_view_only(window, qtbot):
     view = window.show_attachments()
     qtbot.addWidget(view)
     assert not view.add.isEnabled()
+
+
+def test_the_list_shows_times_in_vietnams_time(window):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    draft_id = new_600(window)
+    window.refresh_dossiers()
+    info = window.store.draft_info(draft_id)
+    local = datetime.fromisoformat(info.updated_at).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert window.dossiers_model.data(window.dossiers_model.index(0, 6)) == local.strftime("%d/%m/%Y %H:%M")

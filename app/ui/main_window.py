@@ -83,9 +83,9 @@ class DossiersModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         state = state_text(info.state, self.lang, reasons)     # the words the status bar and receipt use
-        updated = info.updated_at[:16].replace("T", " ")
-        if len(updated) >= 10:
-            updated = f"{updated[8:10]}/{updated[5:7]}/{updated[:4]}{updated[10:]}"
+        from bhxh_desk.app.actions.receipts import local_time
+
+        updated = local_time(info.updated_at)          # the store keeps UTC; the clerk reads Vietnam's time
         return (info.unit_code, info.procedure, info.period, state, so_ho_so, info.rows, updated)[index.column()]
 
     def reset(self, items: list[tuple[DraftInfo, str, tuple]]) -> None:
@@ -328,6 +328,8 @@ class MainWindow(QMainWindow):
             sub = filings.get(i.id) if i.state not in (State.DRAFT, State.VALID, State.SIGNED) else None
             items.append((i, (sub.so_ho_so or "") if sub else "", sub.reasons if sub else ()))
         self.dossiers_model.reset(items)
+        for column in (3, 4, 6):          # the state's words, the whole số hồ sơ, the time on one line
+            self.dossiers.resizeColumnToContents(column)
         for row, (info, _n, _r) in enumerate(items):
             if info.id in selected:
                 self.dossiers.selectionModel().select(
