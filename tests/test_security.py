@@ -229,3 +229,54 @@ def test_schema_checks_refuse_a_doctype_too():
     with pytest.raises(XmlError) as info:
         check_bytes(XXE, "D02-TS", "D02-TS.xml")
     assert info.value.code == "xml.forbidden"
+
+
+def _padded(payload: bytes, padding: bytes) -> bytes:
+    """The same payload with its DOCTYPE pushed far from the start, where a look at the first few KiB
+    does not reach (issue 18: the check saw only 4 KiB)."""
+    head, rest = payload.split(b"?>", 1)
+    return head + b"?>\n" + padding + b"\n" + rest
+
+
+PADDINGS = {
+    "comment-8KiB": b"<!-- " + b"x" * 8192 + b" -->",
+    "whitespace-1MiB": b" " * (1 << 20),
+    "processing-instructions": b"<?bhxh note?>" * 2000,
+}
+
+
+@pytest.mark.parametrize("padding", PADDINGS.values(), ids=PADDINGS.keys())
+@pytest.mark.parametrize("payload", [XXE, LAUGHS, EXTERNAL_DTD], ids=["xxe", "billion-laughs", "external-dtd"])
+@pytest.mark.parametrize("reader", [
+    parse_xml, read_envelope, prepare, lambda d: verify_file(d, "CKy_Dvi"),
+    lambda d: __import__("bhxh_desk.forms.schemas", fromlist=["check_bytes"]).check_bytes(d, "D02-TS", "f.xml"),
+], ids=["parse", "envelope", "unsigned-envelope", "signature", "schema"])
+def test_a_doctype_is_refused_wherever_it_stands(payload, padding, reader):
+    with pytest.raises(XmlError) as info:
+        reader(_padded(payload, padding))
+    assert info.value.code == "xml.forbidden"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_doctype_in_a_wide_encoding_is_refused(codec):
+    from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
+
+    data = _padded(XXE, b"<!-- " + b"y" * 6000 + b" -->").decode().replace('version="1.0"',
+                                                                          f'version="1.0" encoding="{codec}"')
+    encoded = data.encode(codec)
+    with pytest.raises(XmlError) as info:
+        refuse_prolog_tricks(encoded)
+    assert info.value.code == "xml.forbidden"
+
+
+def test_the_whole_file_scan_leaves_a_real_envelope_alone():
+    from bhxh_desk.forms.xmlsafe import declaration_in
+
+    assert declaration_in(_signed_example_unsigned()) == ""
+
+
+def _signed_example_unsigned() -> bytes:
+    from bhxh_desk.forms.draft import read_draft
+    from bhxh_desk.forms.xmlbuild import build_unsigned
+
+    return build_unsigned(read_draft(EXAMPLE))
