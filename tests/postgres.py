@@ -87,9 +87,11 @@ def start() -> Server:
         server = Server(str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432), admin_url=given)
         return server
     bins = bindir()
-    base = Path(tempfile.mkdtemp(prefix="bhxh-pg-"))
+    root = os.geteuid() == 0
+    # As root, in /tmp itself: the postgres user must be able to reach the folder (TMPDIR may be root's own).
+    base = Path(tempfile.mkdtemp(prefix="bhxh-pg-", dir="/tmp" if root and os.path.isdir("/tmp") else None))
     as_user: list[str] = []
-    if os.geteuid() == 0:           # PostgreSQL refuses to run as root: the postgres user runs it
+    if root:                        # PostgreSQL refuses to run as root: the postgres user runs it
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError:
