@@ -116,7 +116,9 @@ class PrintPreview(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         self.print_button.setDefault(bool(self.available))
-        self.resize(1100, 720)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        widest = max((image.width() for image in self.pages), default=800)
+        self.resize(min(screen.width() - 40, widest + 80), min(screen.height() - 40, 760))   # a whole page wide
 
     def print_now(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
