@@ -53,7 +53,11 @@ class RegisterView(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)   # every label read whole
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for n, name in enumerate(self.columns):
+            self.table.horizontalHeaderItem(n).setToolTip(names[name])
         self.table.cellDoubleClicked.connect(lambda row, _c: self.open_person(row))
         self.count = QLabel()
         self.count.setObjectName("register-count")
@@ -72,7 +76,7 @@ class RegisterView(QDialog):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.search.installEventFilter(self)
-        self.resize(900, 520)
+        self.resize(1180, 560)
         self.reload()
 
     def reload(self, *_args) -> None:
