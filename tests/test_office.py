@@ -150,3 +150,9 @@ def test_importing_a_second_dossier_for_the_same_filing_warns_with_the_first_one
     assert "already has" not in runs[0].stderr
     first_id = runs[0].stdout.split()[0]
     assert f"already has a 600 dossier for 03/2026: #{first_id}" in runs[1].stderr and "Draft" in runs[1].stderr
+
+
+def test_what_a_window_remembers_is_its_clerks_own_in_an_office(pg_url):
+    with Store(pg_url, clerk=AN) as an, Store(pg_url, clerk=BINH) as binh:
+        an.ui_set("open_drafts", "[1, 2]")
+        assert binh.ui_get("open_drafts", "[]") == "[]" and an.ui_get("open_drafts") == "[1, 2]"

@@ -195,3 +195,19 @@ def test_insert_delete_rows_keep_order(store, example):
     assert store.load_draft(i).forms["D02-TS"] == got
     store.delete_draft(i)
     assert store.drafts() == []
+
+
+def test_a_refused_filing_is_retired_on_both_back_ends(store, example):
+    """Outbox.retire (a refused code sends the dossier back to Valid): the same on both back ends."""
+    from bhxh_desk.app.store.outbox import Outbox
+
+    i = store.create_draft(example)
+    store.set_state(i, State.VALID)
+    store.set_signed(i, b"<signed/>")
+    outbox = Outbox(store)
+    sub = outbox.queue(b"<signed/>", gateway="https://gw", account="TA1234A", unit="TA1234A", draft_id=i)
+    outbox.attempt(sub.id)
+    outbox.refused(sub.id, [], "bad code")
+    assert outbox.retire(sub.id, State.VALID) == i
+    assert store.draft_info(i).state == State.VALID and store.signed_file(i) is None
+    assert outbox.get(sub.id).state == State.REJECTED

@@ -358,14 +358,19 @@ class Store:
         rows = self.read("SELECT signed_file FROM drafts WHERE id = ?", (draft_id,))
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
 
+    def _ui_key(self, key: str) -> str:
+        """What a window remembers is its clerk's own on an office store: one clerk's open dossiers are not
+        reopened in every other clerk's window."""
+        return key if self.dialect == "sqlite" else f"{self.clerk.login}:{key}"
+
     def ui_get(self, key: str, default: str = "") -> str:
-        rows = self.read("SELECT value FROM ui_state WHERE key = ?", (key,))
+        rows = self.read("SELECT value FROM ui_state WHERE key = ?", (self._ui_key(key),))
         return rows[0][0] if rows else default
 
     def ui_set(self, key: str, value: str) -> None:
         with self.transaction() as c:
             c.execute("INSERT INTO ui_state (key, value) VALUES (?, ?) "
-                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._ui_key(key), value))
 
     # ------------------------------------------------------------ state and audit
 
