@@ -144,8 +144,14 @@ def cmd_sign(args: argparse.Namespace) -> int:
         from bhxh_desk.app.actions.checking import check_memo
 
         memo = check_memo()
+        from bhxh_desk.app.actions import batch
+
         dossiers = []
         for path, out in zip(args.drafts, outputs, strict=True):
+            if batch.already_signed(path, out, trust=args.trust or ()):      # a re-run: never signed twice
+                print(out)
+                print(BhxhError("batch.skipped", output=str(out)).message(lang), file=sys.stderr)
+                continue
             try:
                 dossier = signing.from_file(path, out, memo)
             except InvalidDossier as exc:
@@ -154,6 +160,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
                 return EXIT_INVALID
             tell_migrations(dossier.migrations, args)
             dossiers.append(dossier)
+        if not dossiers:
+            return EXIT_OK                     # every one signed by an earlier run: no PIN asked
+
         def notify(code: str, params: dict) -> None:
             print(BhxhError(code, **params).message(lang), file=sys.stderr)
 
@@ -161,7 +170,7 @@ def cmd_sign(args: argparse.Namespace) -> int:
         warm.join()
 
         def progress(done: int, total: int, label: str) -> None:
-            print(outputs[done - 1], file=sys.stdout)
+            print(dossiers[done - 1].target, file=sys.stdout)
             print(f"[{done}/{total}] {label}", file=sys.stderr)
 
         from bhxh_desk.signing.revocation import active
@@ -171,7 +180,9 @@ def cmd_sign(args: argparse.Namespace) -> int:
                 outcome = signing.sign(
                     dossiers, helper=helper,
                     choice=signing.TokenChoice(args.token_serial, args.token_label, args.key_id),
-                    prompter=prompter, sink=signing.FileSink(opened), override_reason=args.override_tax_code,
+                    prompter=prompter,
+                    sink=batch.RecordingSink(signing.FileSink(opened), dict(zip(outputs, args.drafts, strict=True))),
+                    override_reason=args.override_tax_code,
                     extra_trust=args.trust or (), audit=opened, listed=listed, progress=progress)
         finally:
             opened.close()
