@@ -436,7 +436,8 @@ class MainWindow(QMainWindow):
             lock = Lock.OPEN
         elif editor.unlocked_in is not state:
             editor.unlocked_in = None
-        editor.set_read_only(lock is not Lock.OPEN or getattr(editor, "leased", True) is False)
+        editor.set_read_only(lock is not Lock.OPEN or getattr(editor, "leased", True) is False
+                             or bool(getattr(self.store, "moved_to", None)))      # moved to an office store
         editor.lock_banner.show_state(state if lock is not Lock.OPEN else State.DRAFT)
 
     def ask_to_edit(self, editor: DossierEditor) -> bool:
@@ -623,6 +624,9 @@ class MainWindow(QMainWindow):
 
     def restore_open(self) -> None:
         """After a crash or a close, the same dossiers open again, as the store holds them."""
+        if getattr(self.store, "moved_to", None):      # `store migrate` moved it: read-only here, and said so
+            self.statusBar().showMessage(BhxhError("store.moved", path=self.store.location,
+                                                   url=self.store.moved_to).message(self.lang))
         try:
             ids = json.loads(self.store.ui_get("open_drafts", "[]"))
         except ValueError:
@@ -723,6 +727,7 @@ class MainWindow(QMainWindow):
 
         if self.store.closed:
             return
+        self.refresh_units()            # F5 also shows what another window or the command line stored
         pending = Outbox(self.store).all((State.QUEUED, State.SUBMITTED, State.RECEIVED, State.PROCESSING))
         try:
             access = self.access()
