@@ -78,3 +78,23 @@ def test_store_migrate_command(tmp_path, pg_url):
     assert "0 drafts (1 there from an earlier run)" in done.stdout
     with Store(pg_url) as office:
         assert len(office.drafts()) == 1
+
+
+def test_the_old_pcs_window_opens_the_moved_store_read_only_naming_the_office(qtbot, tmp_path, monkeypatch, pg_url):
+    from bhxh_desk.app.paths import default_paths
+    from bhxh_desk.app.ui.qt_app import Application
+    from tests.conftest import offline_home
+
+    offline_home(tmp_path, monkeypatch)
+    with Store(default_paths().store) as pc:
+        draft_id = pc.create_draft(example_draft())
+    move_to_office(default_paths().store, pg_url)
+    app = Application(["bhxh-desk"])
+    qtbot.addWidget(app.build())
+    try:
+        assert "postgresql://" in app.window.statusBar().currentMessage()
+        editor = app.window.open_draft(draft_id)
+        assert editor.read_only
+    finally:
+        app.window.runner.wait(10_000)
+        app.close()

@@ -26,6 +26,7 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1", "")
 _SAFE_SSL = ("verify-full",)
 
 _pools: dict[str, Any] = {}
+_migrated: set[str] = set()
 _pools_lock = threading.Lock()
 
 
@@ -156,9 +157,14 @@ class PostgresBackend:
             else:
                 self.conn = psycopg.connect(conninfo(url), autocommit=True)
                 _configure(self.conn)
-            from bhxh_desk.app.store.postgres_schema import migrate
+            from bhxh_desk.app.store.postgres_schema import SCHEMA_VERSION, migrate
 
-            migrate(self.conn)
+            # Once per process in full; after that one query, so that a worker's store opens quickly and a
+            # store upgraded meanwhile by a newer workstation is still noticed.
+            if url not in _migrated or self.conn.execute(
+                    "SELECT max(version) FROM schema_migrations").fetchone()[0] != SCHEMA_VERSION:
+                migrate(self.conn)
+                _migrated.add(url)
         except psycopg.Error as exc:
             raise StoreError("store.failed", path=self.location, reason=_reason(exc)) from None
         self._sql: dict[str, str] = {}

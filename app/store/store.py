@@ -78,6 +78,7 @@ class Store:
             moved = None
         # A store moved into an office store (``store migrate``) opens read-only and names where it went.
         self.moved_to: str | None = moved[0] if moved else None
+        self._ui_memory: dict[str, str] = {}
 
     def close(self) -> None:
         if not self.closed:
@@ -364,10 +365,15 @@ class Store:
         return key if self.dialect == "sqlite" else f"{self.clerk.login}:{key}"
 
     def ui_get(self, key: str, default: str = "") -> str:
+        if key in self._ui_memory:
+            return self._ui_memory[key]
         rows = self.read("SELECT value FROM ui_state WHERE key = ?", (self._ui_key(key),))
         return rows[0][0] if rows else default
 
     def ui_set(self, key: str, value: str) -> None:
+        if self.moved_to:          # a moved store takes no write; the window's memory lasts the session
+            self._ui_memory[key] = value
+            return
         with self.transaction() as c:
             c.execute("INSERT INTO ui_state (key, value) VALUES (?, ?) "
                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (self._ui_key(key), value))
