@@ -727,6 +727,7 @@ class MainWindow(QMainWindow):
 
         if self.store.closed:
             return
+        self.refresh_units()            # F5 also shows what another window or the command line stored
         pending = Outbox(self.store).all((State.QUEUED, State.SUBMITTED, State.RECEIVED, State.PROCESSING))
         try:
             access = self.access()
