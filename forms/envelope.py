@@ -120,8 +120,9 @@ class Built(NamedTuple):
     signing it neither decodes its forms again nor hashes them a second time."""
 
     data: bytes
-    digest: bytes                               # SHA-256 of the envelope's canonical body
+    digest: bytes                               # SHA-256 of the envelope's canonical body (b"" with text)
     forms: dict[int, FormBytes]                 # carried file position -> the form's bytes and digest
+    text: EnvelopeText | None = None            # built only to be signed: its forms' texts are empty
 
 
 class Carried(NamedTuple):
@@ -168,10 +169,11 @@ def _text(data: bytes, tag: str, start: int, end: int) -> tuple[str, int]:
         raise XmlError("xml.malformed", reason=f"<{tag}> is not UTF-8") from None
 
 
-def read_canonical(data: bytes, *, parsed: bool = False) -> EnvelopeText | None:
+def read_canonical(data: bytes, *, parsed: bool = False, lengths: bool = True) -> EnvelopeText | None:
     """The envelope's carried files and unit, read from its bytes; None when the envelope is not in the
     canonical form (the caller canonicalises it and reads again, with ``parsed``: the file's CR LF line
-    ends are LF in that copy, see ``length_matches``)."""
+    ends are LF in that copy, see ``length_matches``). ``lengths`` False: DoDaiFile is not compared (an
+    envelope built to be signed at once, whose form texts are still empty)."""
     if not data.startswith(XML_DECLARATION):
         return None
     files = []
@@ -198,8 +200,8 @@ def read_canonical(data: bytes, *, parsed: bool = False) -> EnvelopeText | None:
         if length_open < 0 or length_close < 0:
             return None
         length = (length_open + len(b"<DoDaiFile>"), length_close)
-        if not length_matches(data[length[0]:length[1]].decode("ascii", "replace"), memoryview(data)[start:end],
-                              parsed=parsed):
+        if lengths and not length_matches(data[length[0]:length[1]].decode("ascii", "replace"),
+                                          memoryview(data)[start:end], parsed=parsed):
             mismatched.append(name)
         files.append(Carried(code=code, name=name, length=length, payload=(start, end)))
         pos = end

@@ -16,6 +16,7 @@ every field, empty when there is no value, so that the layout is fixed.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,15 @@ from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog
 from bhxh_desk.forms.checkmemo import CheckMemo
 from bhxh_desk.forms.display import dmy
 from bhxh_desk.forms.draft import Draft, Unit
-from bhxh_desk.forms.envelope import ENVELOPE_NAME, ENVELOPE_SIGNATURE, Built, FormBytes, FormFile, cut_payloads
+from bhxh_desk.forms.envelope import (
+    ENVELOPE_NAME,
+    ENVELOPE_SIGNATURE,
+    Built,
+    FormBytes,
+    FormFile,
+    cut_payloads,
+    read_canonical,
+)
 from bhxh_desk.forms.errors import CatalogError, InvalidDossier
 from bhxh_desk.forms.model import Field, FieldType, Form, Procedure
 from bhxh_desk.forms.validate import check
@@ -85,6 +94,8 @@ def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft,
 def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draft,
                       memo: CheckMemo | None = None) -> FormBytes:
     """``write_form``, and the digest of the body, which the signer needs and so never computes again.
+    ``parsed_rows`` is emptied (each row set to None once written): the parsed rows of a 100,000-row list
+    are 170 MB, let go while the file grows.
 
     A list of plain fields (no nested group or list) is written column by column (``_flat_rows``): each
     field's texts in one pass, then each row from one template. Rows are encoded a thousand at a time
@@ -98,11 +109,14 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
             for h in form.header:
                 _leaf(head, h.name, (h.default or "").format(**ctx))
         head.append(f"<{name}>")
-    buf = bytearray(XML_DECLARATION)
+    # io.BytesIO, not a bytearray or a list joined: its getvalue() hands over its own buffer, so a
+    # 110 MB form is never held twice.
+    buf = io.BytesIO()
+    buf.write(XML_DECLARATION)
     hasher = hashlib.sha256()
 
     def put(chunk: bytes) -> None:
-        buf.extend(chunk)
+        buf.write(chunk)
         hasher.update(chunk)
 
     put("".join(head).encode("utf-8"))
@@ -110,6 +124,7 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
     step = 1000
     for at in range(0, len(parsed_rows), step):
         chunk = parsed_rows[at:at + step]
+        parsed_rows[at:at + step] = [None] * len(chunk)      # each row written is let go
         if flat:
             put(_flat_rows(form, chunk, at + 1).encode("utf-8"))
             continue
@@ -121,8 +136,8 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
         put("".join(out).encode("utf-8"))
     tail = "".join(f"</{name}>" for name in reversed(form.rows_path))
     put(f"{tail}<{form.signature_element}></{form.signature_element}></{form.root}>".encode())
-    data = bytes(buf)
-    buf.clear()
+    data = buf.getvalue()
+    buf.close()
     schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
     digest = hasher.digest()
     (memo or CheckMemo()).remember(form.code, digest)
@@ -218,8 +233,13 @@ def build_envelope(dossier: Dossier, files: list[FormFile] | None = None, *, cre
 
 def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = None, *,
                                created: date | None = None, catalog: Catalog | None = None,
-                               memo: CheckMemo | None = None) -> Built:
-    """``build_envelope`` with what signing needs from it (``Built``)."""
+                               memo: CheckMemo | None = None, to_sign: bool = False) -> Built:
+    """``build_envelope`` with what signing needs from it (``Built``).
+
+    ``to_sign``: the envelope is built only to be signed in this process, so each form built here is
+    carried with an empty NoiDungFile: signing replaces that text with the base64 of the signed form
+    anyway, and the base64 of the unsigned one (150 MB for 100,000 rows) would be made only to be
+    thrown away. Its DoDaiFile is that of the unsigned form's base64, so the XSD check is the same."""
     catalog = catalog or load_catalog()
     draft = dossier.draft
     files = dossier.files if files is None else files
@@ -249,30 +269,37 @@ def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = 
         ("QuyTrinhISO", procedure.iso_process),
     ], close=False)
     out.append("<ToKhais>")
-    buf = bytearray(XML_DECLARATION)
+    known = (dossier.digests or {}) if files is dossier.files else {}
+    buf = io.BytesIO()              # see write_form_hashed: getvalue() does not copy
+    buf.write(XML_DECLARATION)
     for f in files:                 # the base64 goes straight into the byte buffer, never through a str
-        encoded = pybase64.b64encode(f.content)
+        empty = to_sign and f.name in known
+        encoded = b"" if empty else pybase64.b64encode(f.content)
+        length = (len(f.content) + 2) // 3 * 4 if empty else len(encoded)
         block("FileToKhai", [("MaToKhai", f.code), ("MoTaToKhai", f.description), ("TenFile", f.name),
-                             ("LoaiFile", f.extension), ("DoDaiFile", str(len(encoded)))], close=False)
+                             ("LoaiFile", f.extension), ("DoDaiFile", str(length))], close=False)
         out.append("<NoiDungFile>")
-        buf += "".join(out).encode("utf-8")
+        buf.write("".join(out).encode("utf-8"))
         out.clear()
-        buf += encoded
+        buf.write(encoded)
         del encoded
-        buf += b"</NoiDungFile></FileToKhai>"
-    buf += "".join(out).encode("utf-8")
-    buf += f"</ToKhais></ThongTinHoSo></NoiDung><{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>".encode()
-    data = bytes(buf)
-    del buf
+        buf.write(b"</NoiDungFile></FileToKhai>")
+    buf.write("".join(out).encode("utf-8"))
+    buf.write(f"</ToKhais></ThongTinHoSo></NoiDung><{ENVELOPE_SIGNATURE}></{ENVELOPE_SIGNATURE}></Hoso>".encode())
+    data = buf.getvalue()
+    buf.close()
     # The XSD is checked on the envelope without its base64 texts: each is pybase64's own encoding, which
     # is base64Binary by construction, and validating 7 MB of it per 10,000 rows took longer than signing.
     skeleton = cut_payloads(data)
     schemas.check_bytes(skeleton.skeleton if skeleton is not None else data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
+    forms = {i: FormBytes(f.content, known[f.name]) for i, f in enumerate(files) if f.name in known}
+    if to_sign:
+        text = read_canonical(data, lengths=False)
+        if text is None:
+            raise CatalogError("catalog.invalid", path=ENVELOPE_NAME, reason="the envelope built is not canonical")
+        return Built(data, b"", forms, text)
     digest = hashlib.sha256(canonical_body(data)).digest()
     (memo or CheckMemo()).remember(schemas.ENVELOPE_SCHEMA, digest)
-    known = dossier.digests or {}
-    forms = {i: FormBytes(f.content, known[f.name]) for i, f in enumerate(files)
-             if files is dossier.files and f.name in known}
     return Built(data, digest, forms)
 
 
@@ -284,8 +311,9 @@ def build_unsigned(draft: Draft, *, created: date | None = None, catalog: Catalo
 
 
 def build_for_signing(draft: Draft, *, created: date | None = None, catalog: Catalog | None = None,
-                      memo: CheckMemo | None = None) -> Built:
-    """``build_unsigned``, with what signing needs from it (``Built``)."""
+                      memo: CheckMemo | None = None, to_sign: bool = False) -> Built:
+    """``build_unsigned``, with what signing needs from it (``Built``; ``to_sign``: see
+    ``build_envelope_for_signing``)."""
     catalog = catalog or load_catalog()
     return build_envelope_for_signing(build_forms(draft, catalog, memo), created=created, catalog=catalog,
-                                      memo=memo)
+                                      memo=memo, to_sign=to_sign)

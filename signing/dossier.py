@@ -43,7 +43,7 @@ def sign_dossier(dossier: Dossier, signer: Signer, *, signing_time: datetime | N
     The envelope is built unsigned, then signed as any unsigned envelope is (``signing.envelope``): the
     forms it was just built from are known to this process as checked, so they are not parsed again."""
     when = signing_time or datetime.now(UTC)
-    built = build_envelope_for_signing(dossier, created=created or dossier.created or when.date())
+    built = build_envelope_for_signing(dossier, created=created or dossier.created or when.date(), to_sign=True)
     return prepare(built.data, built=built).sign(signer, signing_time=when)
 
 

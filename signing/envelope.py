@@ -128,9 +128,35 @@ def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[
     bytes are new's: its whole 3-byte groups in that common start stay where they are in the envelope,
     so only the signature and what follows it are encoded, and the rest is not copied."""
     if old_text is None:
-        return 0, pybase64.b64encode(new.data)
+        return 0, _encode_parts(new.parts)
     whole = new.unchanged - new.unchanged % 3
     return whole // 3 * 4, pybase64.b64encode(new.tail(whole))
+
+
+_SLICE = 3 * 1024 * 1024
+
+
+def _encode_parts(parts) -> bytearray:
+    """base64 of the pieces joined, without joining them: each piece is encoded in slices of whole 3-byte
+    groups (a 110 MB signed form is never copied whole, and its base64 is made once)."""
+    out = bytearray()
+    carry = b""
+    for part in parts:
+        view = memoryview(part)
+        if carry:
+            need = 3 - len(carry)
+            carry, view = carry + bytes(view[:need]), view[need:]
+            if len(carry) < 3:
+                continue
+            out += pybase64.b64encode(carry)
+            carry = b""
+        whole = len(view) - len(view) % 3
+        for at in range(0, whole, _SLICE):
+            out += pybase64.b64encode(view[at:min(at + _SLICE, whole)])
+        carry = bytes(view[whole:])
+    if carry:
+        out += pybase64.b64encode(carry)
+    return out
 
 
 def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None = None) -> PreparedEnvelope:
@@ -140,6 +166,8 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None =
     checked each file against its XSD and hashed it while writing it: those forms are taken as built,
     neither decoded nor hashed again."""
     memo = memo or CheckMemo()
+    if built is not None and built.data is data and built.text is not None:
+        return PreparedEnvelope(text=built.text, forms=_prepare_forms(built.text, memo, built))
     if built is not None and built.data is data and memo.known(schemas.ENVELOPE_SCHEMA, built.digest):
         text = read_canonical(data)
         if text is not None:
@@ -181,7 +209,8 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo, built: Built | None = No
         done = built.forms.get(i) if built is not None else None
         if done is not None and memo.known(layout.code, done.digest):
             forms.append(PreparedForm(position=i, slot=layout.signature_element, content=done.data,
-                                      digest=done.digest, reusable=True))
+                                      digest=done.digest,
+                                      reusable=len(text.payload(i)) == (len(done.data) + 2) // 3 * 4))
             continue
         payload = text.payload(i)
         content = decode_payload(payload, carried.name)

@@ -256,6 +256,11 @@ _BAD_CELLS = [("Masobhxh", "12345"), ("Masobhxh", "079100000001"), ("Masobhxh", 
               ("HdldXdthDenngay", "01/01/2020"), ("HdldXdthTungay", "01/02/2020")]
 
 
+def _filled(parsed: list[dict]) -> list[dict]:
+    """Parsed rows without their None values: a field no row fills may be absent instead (readers use .get)."""
+    return [{k: v for k, v in row.items() if v is not None} for row in parsed]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, 59), st.sampled_from(_BAD_CELLS)), max_size=25))
 def test_checking_by_column_reports_exactly_what_checking_row_by_row_does(changes):
@@ -271,7 +276,7 @@ def test_checking_by_column_reports_exactly_what_checking_row_by_row_does(change
     fields = load_catalog().form("D02-TS").fields
     by_column, by_row = Report(), Report()
     parsed = check_rows("D02-TS", fields, [dict(r) for r in rows], by_column)
-    assert parsed == _rows_one_by_one("D02-TS", fields, [dict(r) for r in rows], by_row, None)
+    assert _filled(parsed) == _filled(_rows_one_by_one("D02-TS", fields, [dict(r) for r in rows], by_row, None))
     assert by_column.issues == by_row.issues
 
 
@@ -285,5 +290,6 @@ def test_every_kind_of_bad_cell_at_once_by_column_and_by_row():
         rows[i][name] = value
     fields = load_catalog().form("D02-TS").fields
     by_column, by_row = Report(), Report()
-    assert check_rows("D02-TS", fields, rows, by_column) == _rows_one_by_one("D02-TS", fields, rows, by_row, None)
+    assert _filled(check_rows("D02-TS", fields, rows, by_column)) == _filled(
+        _rows_one_by_one("D02-TS", fields, rows, by_row, None))
     assert by_column.issues == by_row.issues and len({i.row for i in by_row.issues}) >= 15

@@ -89,7 +89,7 @@ def from_file(path: str | Path, target: Any, memo=None) -> Dossier:
         from bhxh_desk.forms.xmlbuild import build_for_signing
 
         draft = read_draft(path)
-        built = build_for_signing(draft, memo=memo)       # signed as built: its forms not decoded again
+        built = build_for_signing(draft, memo=memo, to_sign=True)      # signed as built, its forms as written
         return Dossier(str(path), target, prepare(built.data, memo=memo, built=built), draft,
                        tuple(draft.migrations))
     return Dossier(str(path), target, prepare(data, memo=memo), None, ())
@@ -109,7 +109,7 @@ def from_store(store: Store, draft_id: int, memo=None) -> Dossier:
     if state is not workflow.State.DRAFT:
         workflow.require(state, workflow.Action.SIGN)
     draft = store.load_draft(draft_id)
-    built = build_for_signing(draft, memo=memo)          # InvalidDossier with the issues when it has errors
+    built = build_for_signing(draft, memo=memo, to_sign=True)    # InvalidDossier with its issues when it has errors
     workflow.require(record_check(store, draft_id, 0), workflow.Action.SIGN)
     return Dossier(f"#{draft_id}", draft_id, prepare(built.data, memo=memo, built=built), draft,
                    tuple(draft.migrations))
