@@ -301,9 +301,13 @@ def _sync_office(args: argparse.Namespace, access, lang: str) -> int:
 
     credentials = office.read_credentials(args.credentials) if args.credentials else None
     password_of = office.password_source(access, credentials=credentials, env_var=args.password_env)
-    if args.daemon:
-        print(BhxhError("office.daemon_units", units=", ".join(sorted(credentials or {})) or "-",
-                        store=open_store_location(args)).message(lang), flush=True)
+    if credentials is not None:
+        able = sorted(credentials)
+    else:                   # the keyring's: the accounts with work that it holds a password for
+        with open_store(args) as store:
+            able = [a for a in sorted({a for a, _ in office.pending_accounts(store, access.url)}) if password_of(a)]
+    print(BhxhError("office.daemon_units", units=", ".join(able) or "-",
+                    store=open_store_location(args)).message(lang), flush=True)
     rounds, waited = 0, False
     while True:
         with open_store(args) as store:
