@@ -156,3 +156,17 @@ def test_what_a_window_remembers_is_its_clerks_own_in_an_office(pg_url):
     with Store(pg_url, clerk=AN) as an, Store(pg_url, clerk=BINH) as binh:
         an.ui_set("open_drafts", "[1, 2]")
         assert binh.ui_get("open_drafts", "[]") == "[]" and an.ui_get("open_drafts") == "[1, 2]"
+
+
+def test_a_clerk_sees_the_units_assigned_to_them_and_the_office_sees_all(where, example):
+    other = __import__("copy").deepcopy(example)
+    other.unit.code = "TB0001B"
+    with Store(where, clerk=AN) as an, Store(where, clerk=BINH) as binh:
+        ours, theirs = an.create_draft(example), an.create_draft(other)
+        clerks = Clerks(an)
+        clerks.set_clerk("an", AN.name, office_role=True)
+        clerks.set_clerk("binh", BINH.name)
+        assert {d.id for d in binh.drafts()} == {ours, theirs}        # nothing assigned yet: all
+        clerks.assign("binh", [example.unit.code], by="an")
+        assert [d.id for d in binh.drafts()] == [ours] and [u.code for u in binh.units()] == [example.unit.code]
+        assert {d.id for d in an.drafts()} == {ours, theirs} and len(an.units()) == 2

@@ -146,7 +146,16 @@ class Store:
                WHERE lower(code) LIKE ? OR lower(name) LIKE ? OR tax_code LIKE ? ORDER BY name, code""",
             (like, like, like),
         )
-        return [UnitRecord(*r) for r in rows]
+        seen = self.visible_units()
+        return [UnitRecord(*r) for r in rows if seen is None or r[1] in seen]
+
+    def visible_units(self) -> set[str] | None:
+        """The units this store's clerk sees (None: all), as the office assigned them (app.store.clerks).
+        The client's rule: the server enforces it only with row-level security (app.store.postgres_rls)."""
+        from bhxh_desk.app.store.clerks import Clerks
+
+        units = Clerks(self).visible_units(self.clerk.login)
+        return None if units is None else set(units)
 
     # ------------------------------------------------------------ drafts
 
@@ -313,7 +322,9 @@ class Store:
             sql += f" AND {_STATE} = ?"
             args.append(str(state))
         sql += " ORDER BY d.updated_at DESC, d.id DESC"
-        return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self.read(sql, args)]
+        seen = self.visible_units()
+        return [DraftInfo(r[0], r[1], r[2], r[3], State(r[4]), *r[5:]) for r in self.read(sql, args)
+                if seen is None or r[1] in seen]
 
     def draft_info(self, draft_id: int) -> DraftInfo:
         found = self.read(_INFO + " WHERE d.id = ?", (draft_id,))
