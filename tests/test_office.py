@@ -170,3 +170,23 @@ def test_a_clerk_sees_the_units_assigned_to_them_and_the_office_sees_all(where, 
         clerks.assign("binh", [example.unit.code], by="an")
         assert [d.id for d in binh.drafts()] == [ours] and [u.code for u in binh.units()] == [example.unit.code]
         assert {d.id for d in an.drafts()} == {ours, theirs} and len(an.units()) == 2
+
+
+def test_the_office_sets_up_clerks_and_assigns_units_from_the_command_line(pg_url):
+    import getpass
+
+    me = getpass.getuser()
+    env = dict(os.environ, PYTHONPATH=str(ROOT), BHXH_DESK_LANG="en")
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "bhxh_desk.app", "store", *args, "--store", pg_url], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    assert cli("clerk", me, "--name", "Trưởng văn phòng", "--office").returncode == 0     # the first sets it up
+    assert cli("clerk", "binh", "--name", BINH.name).returncode == 0
+    done = cli("assign", "binh", "TA1234A", "TB0001B")
+    assert done.returncode == 0 and "TA1234A, TB0001B" in done.stdout
+    with Store(pg_url, clerk=AN) as store:
+        Clerks(store).set_clerk(me, "Trưởng văn phòng", office_role=False)       # no longer the office
+    refused = cli("assign", "binh", "TC0002C")
+    assert refused.returncode != 0 and "office role" in refused.stderr

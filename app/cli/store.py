@@ -59,6 +59,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clerk(args: argparse.Namespace) -> int:
+    """``store clerk LOGIN``: add a clerk to the office (the office role: ``--office``)."""
+    from bhxh_desk.app.cli.common import open_store
+    from bhxh_desk.app.store.clerks import Clerks
+
+    with open_store(args) as store:
+        Clerks(store).set_clerk(args.login, args.name or "", office_role=args.office, by=store.clerk.login)
+    print(f"{args.login}\t{args.name or ''}\t{'office' if args.office else 'clerk'}")
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """``store assign LOGIN UNIT...``: the office role gives a clerk these units."""
+    from bhxh_desk.app.cli.common import open_store
+    from bhxh_desk.app.store.clerks import Clerks
+
+    with open_store(args) as store:
+        clerks = Clerks(store)
+        clerks.assign(args.login, args.units, by=store.clerk.login)
+        print(f"{args.login}\t{', '.join(clerks.units_of(args.login))}")
+    return EXIT_OK
+
+
 def add_parsers(add, formatter) -> None:
     p = add("store", None, "Kho dữ liệu trên máy / the local store")
     p.set_defaults(handler=group_help(p))
@@ -76,3 +99,15 @@ def add_parsers(add, formatter) -> None:
     q.add_argument("--to", required=True, metavar="postgresql://…", help="kho dùng chung / the office store")
     q.add_argument("--store", help="tệp kho SQLite / store file (default: the data folder)")
     q.set_defaults(handler=cmd_migrate)
+    q = ssub.add_parser("clerk", help="thêm nhân viên của văn phòng / add an office clerk", formatter_class=formatter)
+    q.add_argument("login", help="tên đăng nhập hệ điều hành / the clerk's OS login")
+    q.add_argument("--name", help="tên hiển thị / display name")
+    q.add_argument("--office", action="store_true", help="quyền văn phòng: thấy mọi đơn vị, giao đơn vị / the "
+                                                          "office role: sees every unit, assigns them")
+    q.add_argument("--store", help="kho / the store (a file, or postgresql://…)")
+    q.set_defaults(handler=cmd_clerk)
+    q = ssub.add_parser("assign", help="giao đơn vị cho nhân viên / give a clerk units", formatter_class=formatter)
+    q.add_argument("login")
+    q.add_argument("units", nargs="+", metavar="UNIT")
+    q.add_argument("--store", help="kho / the store (a file, or postgresql://…)")
+    q.set_defaults(handler=cmd_assign)

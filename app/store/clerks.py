@@ -50,7 +50,14 @@ class Clerks:
     def __init__(self, store) -> None:
         self.store = store
 
-    def set_clerk(self, login: str, name: str = "", *, office_role: bool = False) -> None:
+    def set_clerk(self, login: str, name: str = "", *, office_role: bool = False, by: str | None = None) -> None:
+        """Add or change a clerk. With ``by`` (the command line's clerk), only the office role may, once
+        the office has one: the first clerk given the office role sets the office up."""
+        from bhxh_desk.forms.errors import StoreError
+
+        if by is not None and self.store.read("SELECT 1 FROM clerks WHERE office_role = 1 LIMIT 1") \
+                and not self.is_office(by):
+            raise StoreError("store.not_office", clerk=by)
         with self.store.transaction() as c:
             c.execute("INSERT INTO clerks (login, name, office_role) VALUES (?, ?, ?) ON CONFLICT (login) DO UPDATE "
                       "SET name = excluded.name, office_role = excluded.office_role", (login, name, int(office_role)))
