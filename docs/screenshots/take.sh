@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 py=.venv/bin/python
 [ -x "$py" ] || py=python3
-exec xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb "$py" docs/screenshots/take.py
+exec xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb "$py" docs/screenshots/take.py
