@@ -43,8 +43,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     print(render(code, lang, path=str(report.path), copied=report.copied, old=str(report.kept),
                  tables=", ".join(t.name for t in damaged)))
     for t in report.tables:
-        print(render("store.recovered_table", lang, table=t.name, copied=t.copied, lost=t.lost,
-                     gaps=t.gaps))
+        print(render("store.recovered_table", lang, table=t.name, copied=t.copied, pages=t.from_pages,
+                     lost=t.lost, gaps=t.gaps))
     return EXIT_OK
 
 

@@ -6,8 +6,10 @@ from today's migrations), then every table is copied row by row in key order int
 cannot be read the copy steps over it: first the next key that can still be found (a row whose key is
 readable but whose content is not is counted lost), and when the keys themselves are gone, the next
 readable key is searched for ahead, doubling the step and then halving back, so that few readable rows
-beside a bad page are skipped. The new file takes the store's place; the damaged one is kept beside it,
-renamed, with its WAL, for whoever wants to look further. Nothing is ever deleted.
+beside a bad page are skipped. SQL cannot reach the rows below a destroyed inner page of a tree at all, so
+a table with unreadable parts is then read page by page as well (``app.store.pages``, what the shell's
+``.recover`` does), keeping the first copy of each key. The new file takes the store's place; the damaged
+one is kept beside it, renamed, with its WAL, for whoever wants to look further. Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class CheckReport:
 class TableCopy:
     name: str
     copied: int = 0
+    from_pages: int = 0          # of them, read page by page from leaves no sound tree leads to
     lost: int = 0                # rows whose key was read but not their content
     gaps: int = 0                # stretches of keys that could not be read at all
 
@@ -56,6 +59,7 @@ class RecoverReport:
     kept: Path                   # the damaged file, renamed
     tables: list[TableCopy] = field(default_factory=list)
     schema_from_migrations: bool = False
+    unplaced_pages: int = 0      # leaf pages no tree leads to that fit no table, or more than one
 
     @property
     def copied(self) -> int:
@@ -136,6 +140,8 @@ def recover(path: Path) -> RecoverReport:
                 dst.execute(sql)
             for name, _sql in tables:
                 report.tables.append(_copy_table(src, dst, name))
+            if any(t.damaged for t in report.tables):
+                report.unplaced_pages = _copy_orphans(src, dst, path, report)
             for sql in indexes:
                 with contextlib.suppress(sqlite3.Error):       # a UNIQUE index the copied rows break
                     dst.execute(sql)
@@ -214,6 +220,51 @@ def _copy_table(src: sqlite3.Connection, dst: sqlite3.Connection, table: str) ->
         except sqlite3.Error:                 # a row the damage made contradict another (a repeated key)
             report.lost += 1
     return report
+
+
+def _copy_orphans(src: sqlite3.Connection, dst: sqlite3.Connection, path: Path, report: RecoverReport) -> int:
+    """The rows of the damaged tables read page by page (``app.store.pages``), after the SQL copy: a key
+    already copied keeps its first copy (INSERT OR IGNORE), and a row that breaks a constraint is dropped.
+    Returns the number of such pages that could not be given to a table."""
+    from bhxh_desk.app.store.pages import Table, affinity, orphan_rows
+
+    try:
+        masters = src.execute("SELECT type, name, rootpage FROM sqlite_master").fetchall()
+    except sqlite3.DatabaseError:
+        return 0                                       # no map of the trees: nothing to tell orphans from
+    damaged = {t.name for t in report.tables if t.damaged}
+    roots = {name: root for kind, name, root in masters if kind == "table"}
+    others = [root for kind, name, root in masters if root and (kind != "table" or name not in damaged)]
+    tables, inserts = [], {}
+    for t in report.tables:
+        if t.name not in roots or t.name not in damaged:
+            continue
+        info = dst.execute(f'PRAGMA table_info("{t.name}")').fetchall()
+        without_rowid = bool(dst.execute("SELECT 1 FROM sqlite_master WHERE name = ? AND sql LIKE "
+                                         "'%WITHOUT ROWID%'", (t.name,)).fetchone())
+        pks = [r for r in info if r[5]]
+        alias = pks[0][0] if not without_rowid and len(pks) == 1 and pks[0][2].upper() == "INTEGER" else None
+        tables.append(Table(t.name, int(roots[t.name]), tuple(affinity(r[2]) for r in info), without_rowid, alias))
+        inserts[t.name] = (t, [r[1] for r in info], alias, without_rowid)
+    try:
+        rows, unplaced = orphan_rows(path, tables, others)
+    except (OSError, ValueError):
+        return 0
+    for orphan in rows:
+        t, cols, alias, without_rowid = inserts[orphan.table]
+        values = list(orphan.values)
+        if alias is not None:
+            values[alias] = orphan.rowid
+        names = [f'"{c}"' for c in cols[:len(values)]]
+        if not without_rowid:
+            names.append("rowid")
+            values.append(orphan.rowid)
+        cur = dst.execute(f'INSERT OR IGNORE INTO "{orphan.table}" ({", ".join(names)}) '
+                          f'VALUES ({", ".join("?" * len(values))})', values)
+        if cur.rowcount > 0:
+            t.copied += 1
+            t.from_pages += 1
+    return unplaced
 
 
 def _safe(call, default):
