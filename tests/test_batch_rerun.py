@@ -88,3 +88,29 @@ def test_a_signed_file_that_was_changed_is_signed_again(hsm, trust_files, tmp_pa
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("already signed") == 1 and "draft1.xml: already signed" in r.stderr
     assert len(verify_dossier(target.read_bytes(), anchors=[], intermediates=[])) == 2
+
+
+def test_a_batch_on_a_server_reads_attachments_from_the_folder_it_is_given(hsm, trust_files, tmp_path):
+    """Drafts in one folder, scans in another: only ``--attachments-from`` lets ``sign`` read them, and the
+    re-run reads them the same way to know the draft is unchanged."""
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    (scans / "qd.pdf").write_bytes((ROOT / "docs/examples/attachments/quyet-dinh-nghi-viec.pdf").read_bytes())
+    drafts = make_drafts(tmp_path / "drafts", n=2)
+    for path in drafts:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        d["attachments"] = [{"name": "qd.pdf", "description": "Quyết định", "file": "../scans/qd.pdf"}]
+        path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "signed"
+    r = sign(hsm, trust_files, drafts, out)
+    assert r.returncode == 2 and "outside the folders it may be read from" in r.stderr, r.stderr
+    extra = ["--attachments-from", str(scans)]
+    root, inter = trust_files
+    args = [sys.executable, "-m", "bhxh_desk.app", "sign", *map(str, drafts), "-o", str(out), "--pkcs11-module",
+            str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter), "--lang", "en",
+            *extra]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert r.returncode == 0 and r.stderr.count("already signed") == 2, r.stderr

@@ -35,7 +35,7 @@ def record_path(output: Path) -> Path:
     return output.with_name(f".{output.name}.source.json")
 
 
-def source_digest(source: str | Path) -> str:
+def source_digest(source: str | Path, folders: Any = None) -> str:
     """What a dossier is made from: a draft by its content (the same values, whatever the layout of the
     file), an unsigned BHXHDienTu.xml by its bytes."""
     with open(source, "rb") as fh:
@@ -44,7 +44,7 @@ def source_digest(source: str | Path) -> str:
         return hashlib.sha256(data).hexdigest()
     from bhxh_desk.forms.draft import loads
 
-    return draft_digest(loads(data, Path(source).resolve().parent))
+    return draft_digest(loads(data, Path(source).resolve().parent, folders))
 
 
 def draft_digest(draft: Any) -> str:
@@ -70,10 +70,12 @@ def write_record(output: Path, source_sha256: str, signed: bytes) -> None:
     write_atomically(record_path(output), json.dumps(body).encode("utf-8"))
 
 
-def already_signed(source: str | Path, output: str | Path, *, trust: Sequence[str | Path] = ()) -> bool:
+def already_signed(source: str | Path, output: str | Path, *, trust: Sequence[str | Path] = (),
+                   folders: Any = None) -> bool:
     """Whether ``output`` is a signed file an earlier run made from this very ``source`` and that still
     verifies (its signatures intact, its certificates trusted, with ``trust`` added as for signing).
-    Cheap when there is nothing to skip: no output, or no record beside it."""
+    Cheap when there is nothing to skip: no output, or no record beside it. ``folders``: where the
+    draft's attachments are read from, as for signing."""
     output = Path(output)
     if not output.exists():
         return False
@@ -86,7 +88,7 @@ def already_signed(source: str | Path, output: str | Path, *, trust: Sequence[st
         signed = output.read_bytes()
         if hashlib.sha256(signed).hexdigest() != record.signed_sha256:
             return False
-        if source_digest(source) != record.source_sha256:
+        if source_digest(source, folders) != record.source_sha256:
             return False
         from bhxh_desk.signing.certcheck import trust_material
         from bhxh_desk.signing.dossier import verify_dossier

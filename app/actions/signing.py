@@ -73,8 +73,9 @@ def _memo():
     return check_memo()
 
 
-def from_file(path: str | Path, target: Any, memo=None) -> Dossier:
-    """A draft (JSON) is validated and built; an unsigned BHXHDienTu.xml is checked and signed as it is."""
+def from_file(path: str | Path, target: Any, memo=None, folders=None) -> Dossier:
+    """A draft (JSON) is validated and built; an unsigned BHXHDienTu.xml is checked and signed as it is.
+    ``folders``: where a draft's attachment files may be read (forms.attachments.AttachmentFolders)."""
     from bhxh_desk.signing.envelope import prepare
 
     memo = memo or _memo()
@@ -88,7 +89,7 @@ def from_file(path: str | Path, target: Any, memo=None) -> Dossier:
         from bhxh_desk.forms.draft import read_draft
         from bhxh_desk.forms.xmlbuild import build_for_signing
 
-        draft = read_draft(path)
+        draft = read_draft(path, folders)
         built = build_for_signing(draft, memo=memo, to_sign=True)      # signed as built, its forms as written
         return Dossier(str(path), target, prepare(built.data, memo=memo, built=built), draft,
                        tuple(draft.migrations))

@@ -14,6 +14,7 @@ from bhxh_desk.app.cli.common import (
     EXIT_ERROR,
     EXIT_INVALID,
     EXIT_OK,
+    attachments_option,
     lang_of,
     print_issues,
     print_json,
@@ -146,14 +147,19 @@ def cmd_sign(args: argparse.Namespace) -> int:
         memo = check_memo()
         from bhxh_desk.app.actions import batch
 
+        folders = None                     # the drafts' own folders; forms.attachments only loads when asked
+        if args.attachments_from:
+            from bhxh_desk.forms.attachments import AttachmentFolders
+
+            folders = AttachmentFolders(tuple(Path(f) for f in args.attachments_from))
         dossiers = []
         for path, out in zip(args.drafts, outputs, strict=True):
-            if batch.already_signed(path, out, trust=args.trust or ()):      # a re-run: never signed twice
+            if batch.already_signed(path, out, trust=args.trust or (), folders=folders):    # never signed twice
                 print(out)
                 print(BhxhError("batch.skipped", output=str(out)).message(lang), file=sys.stderr)
                 continue
             try:
-                dossier = signing.from_file(path, out, memo)
+                dossier = signing.from_file(path, out, memo, folders)
             except InvalidDossier as exc:
                 print(f"{path}: {exc.message(lang)}", file=sys.stderr)
                 print_issues(exc.issues, lang)
@@ -265,6 +271,7 @@ def add_parsers(add, formatter) -> None:
     p.add_argument("--trust", action="append", metavar="PEM", help="thêm CA tin cậy / add a trusted CA")
     p.add_argument("--override-tax-code", metavar="REASON",
                    help="đại lý ký thay: lý do / agent signing for the unit: the reason (audited)")
+    attachments_option(p)
     p.add_argument("--otp", metavar="CODE", help="mã xác thực thay chữ ký (cá nhân) / transaction code instead "
                                                  "of a signature (individuals)")
 
