@@ -47,9 +47,11 @@ class Server:
     base: Path | None = None           # the cluster's folder, when this session started it
     admin_url: str = ""
     _as_user: list[str] = field(default_factory=list)
+    user: str = ADMIN
+    dbname: str = DATABASE
 
-    def url(self, *, user: str = ADMIN, schema: str | None = None, dbname: str = DATABASE) -> str:
-        url = f"postgresql://{user}@{self.host}:{self.port}/{dbname}"
+    def url(self, *, user: str | None = None, schema: str | None = None, dbname: str | None = None) -> str:
+        url = f"postgresql://{user or self.user}@{self.host}:{self.port}/{dbname or self.dbname}"
         if schema:
             url += "?options=" + quote(f"-csearch_path={schema}", safe="")
         return url
@@ -59,10 +61,10 @@ class Server:
 
         return psycopg.connect(self.admin_url, autocommit=True)
 
-    def new_schema(self, owner: str = ADMIN) -> str:
+    def new_schema(self, owner: str | None = None) -> str:
         name = "t_" + uuid.uuid4().hex[:12]
         with self.admin() as conn:
-            conn.execute(f'CREATE SCHEMA {name} AUTHORIZATION "{owner}"')
+            conn.execute(f'CREATE SCHEMA {name} AUTHORIZATION "{owner or self.user}"')
         return name
 
     def store_url(self, **kwargs) -> str:
@@ -84,8 +86,8 @@ def start() -> Server:
         import psycopg
 
         params = psycopg.conninfo.conninfo_to_dict(given)
-        server = Server(str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432), admin_url=given)
-        return server
+        return Server(str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432), admin_url=given,
+                      user=str(params.get("user") or ADMIN), dbname=str(params.get("dbname") or DATABASE))
     bins = bindir()
     root = os.geteuid() == 0
     # As root, in /tmp itself: the postgres user must be able to reach the folder (TMPDIR may be root's own).

@@ -115,13 +115,13 @@ def test_row_level_security_shows_a_clerk_only_their_units(postgres_server):
         conn.execute(f'CREATE ROLE "{role}" LOGIN')
     ours, theirs = example_draft(), example_draft()
     theirs.unit.code = "TB0001B"
-    with Store(owner_url, clerk=Clerk("bhxh_test", "Văn phòng")) as office:
+    with Store(owner_url, clerk=Clerk(postgres_server.user, "Văn phòng")) as office:
         mine_id = office.create_draft(ours)
         other_id = office.create_draft(theirs)
         clerks = Clerks(office)
-        clerks.set_clerk("bhxh_test", "Văn phòng", office_role=True)
+        clerks.set_clerk(postgres_server.user, "Văn phòng", office_role=True)
         clerks.set_clerk(role, "Trần Thị Bình")
-        clerks.assign(role, [ours.unit.code], by="bhxh_test")
+        clerks.assign(role, [ours.unit.code], by=postgres_server.user)
     with psycopg.connect(owner_url, autocommit=True) as conn:
         postgres_rls.enable(conn)
         postgres_rls.grant_clerk(conn, role)
@@ -139,5 +139,5 @@ def test_row_level_security_shows_a_clerk_only_their_units(postgres_server):
             c.execute("INSERT INTO clerk_units (login, unit) VALUES (?, ?)", (role, "TB0001B"))
         with pytest.raises(StoreError):                      # nor a dossier for a unit not given to them
             clerk.create_draft(theirs)
-    with Store(owner_url, clerk=Clerk("bhxh_test", "Văn phòng")) as office:      # the office still sees all
+    with Store(owner_url, clerk=Clerk(postgres_server.user, "Văn phòng")) as office:      # the office still sees all
         assert len(office.drafts()) == 2
