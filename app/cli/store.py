@@ -13,11 +13,16 @@ from bhxh_desk.forms.messages import render
 
 
 def _path(args: argparse.Namespace) -> Path:
-    if getattr(args, "store", None):
-        return Path(args.store)
-    from bhxh_desk.app.paths import default_paths
+    """The SQLite file to check or recover: ``--store``, else the store the user chose, else the usual file.
+    An office's PostgreSQL keeps its own pages sound: there is no file here to check."""
+    from bhxh_desk.app.store.backend import default_location, is_url
+    from bhxh_desk.forms.errors import BhxhError
 
-    return default_paths().store
+    location = args.store if getattr(args, "store", None) else default_location()
+    if is_url(location):
+        raise BhxhError("cli.usage", reason="store check/recover: a SQLite file (--store FILE), not a "
+                                            "PostgreSQL URL")
+    return Path(location)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -82,6 +87,24 @@ def cmd_assign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_password(args: argparse.Namespace) -> int:
+    """``store password URL``: keep the office database's password in this PC's keyring (asked, never
+    echoed; or from --password-env), so that the URL and the settings never hold it."""
+    import getpass
+    import os
+
+    from bhxh_desk.app.store.postgres import redacted, save_password
+
+    password = (os.environ.get(args.password_env) if args.password_env
+                else getpass.getpass("Mật khẩu / password: "))
+    if not password:
+        print(render("store.no_password", lang_of(args), url=redacted(args.url)), file=sys.stderr)
+        return EXIT_INVALID
+    save_password(args.url, password)
+    print(redacted(args.url))
+    return EXIT_OK
+
+
 def add_parsers(add, formatter) -> None:
     p = add("store", None, "Kho dữ liệu trên máy / the local store")
     p.set_defaults(handler=group_help(p))
@@ -111,3 +134,8 @@ def add_parsers(add, formatter) -> None:
     q.add_argument("units", nargs="+", metavar="UNIT")
     q.add_argument("--store", help="kho / the store (a file, or postgresql://…)")
     q.set_defaults(handler=cmd_assign)
+    q = ssub.add_parser("password", help="lưu mật khẩu kho dùng chung vào kho khóa của máy / keep the office "
+                                         "store's password in this PC's keyring", formatter_class=formatter)
+    q.add_argument("url", metavar="postgresql://…")
+    q.add_argument("--password-env", metavar="VAR", help="biến chứa mật khẩu / variable holding it")
+    q.set_defaults(handler=cmd_password)
