@@ -58,7 +58,7 @@ def test_enter_confirms_a_wrong_code_is_explained_and_the_right_one_files(deskto
     qtbot.keyClicks(dialog.code, _code(dialog), delay=40)
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.RECEIVED, timeout=60_000)
-    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)        # the worker's answer arrives after
     first, second = Outbox(window.store).all()
     assert first.state is State.REJECTED and second.state is State.RECEIVED
     assert second.idempotency_key != first.idempotency_key

@@ -120,6 +120,9 @@ class Application:
             self.sandbox.stop()
         if self.store is not None:
             self.store.close()
+        if self.translator is not None:          # the next window in this process speaks its own language
+            self.qt.removeTranslator(self.translator)
+            self.translator = None
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -932,5 +932,9 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>đã xác minh</source>
         <translation>verified</translation>
     </message>
+    <message>
+        <source>Hồ sơ chưa có dòng nào để in.</source>
+        <translation>The dossier has no row to print yet.</translation>
+    </message>
 </context>
 </TS>
