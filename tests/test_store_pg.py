@@ -141,3 +141,40 @@ def test_row_level_security_shows_a_clerk_only_their_units(postgres_server):
             clerk.create_draft(theirs)
     with Store(owner_url, clerk=Clerk(postgres_server.user, "Văn phòng")) as office:      # the office still sees all
         assert len(office.drafts()) == 2
+
+
+def test_the_office_password_is_kept_in_the_keyring_and_found_there(monkeypatch, capsys):
+    """``store password URL`` keeps it in the OS keyring (here an in-memory one); the URL never holds it."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict = {}
+
+        def get_password(self, service, username):
+            return self.kept.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.kept.pop((service, username), None)
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        from bhxh_desk.app.cli import main
+
+        url = "postgresql://clerk@db.office.lan:5433/bhxh"
+        assert "password" not in conninfo(url)
+        monkeypatch.setenv("OFFICE_PW", "mật-khẩu-văn-phòng")
+        assert main(["store", "password", url, "--password-env", "OFFICE_PW"]) == 0
+        assert "mật-khẩu" not in capsys.readouterr().out
+        assert "mật-khẩu-văn-phòng" in conninfo(url)
+        assert "mật-khẩu" not in conninfo("postgresql://other@db.office.lan:5433/bhxh")
+    finally:
+        keyring.set_keyring(previous)
