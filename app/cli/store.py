@@ -55,9 +55,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """``store migrate --to postgresql://…``: this PC's SQLite store into the office store (app.store.move)."""
+    from bhxh_desk.app.paths import default_paths
     from bhxh_desk.app.store.move import move_to_office
 
-    report = move_to_office(_path(args), args.to)
+    # The file being moved: --store, else this PC's own file (even when BHXH_DESK_STORE names the office).
+    report = move_to_office(Path(args.store) if args.store else default_paths().store, args.to)
     print(render("store.moved_in", lang_of(args), drafts=report.drafts, there=report.drafts_there,
                  submissions=report.submissions, audit=report.audit, employees=report.employees,
                  url=report.moved_to))
