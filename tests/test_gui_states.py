@@ -17,6 +17,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bhxh_desk.app.workflow import State
+from tests.conftest import ROOT
 from tests.test_gui_typing import new_600
 
 
@@ -275,3 +276,21 @@ def test_the_list_shows_times_in_vietnams_time(window):
     info = window.store.draft_info(draft_id)
     local = datetime.fromisoformat(info.updated_at).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert window.dossiers_model.data(window.dossiers_model.index(0, 6)) == local.strftime("%d/%m/%Y %H:%M")
+
+
+def test_attaching_the_paper_a_ground_needs_clears_its_issue_in_the_editor(window, qtbot, tmp_path):
+    from bhxh_desk.forms.draft import read_draft
+
+    draft = read_draft(ROOT / "docs" / "examples" / "CN-1LAN-suy-giam-kha-nang-lao-dong.json")
+    draft.attachments = []
+    draft_id = window.store.create_draft(draft)
+    editor = window.open_draft(draft_id)
+    qtbot.waitUntil(lambda: any(i.code == "rule.ground_needs_attachment" for i in editor.issues), timeout=20_000)
+    view = window.show_attachments()
+    qtbot.addWidget(view)
+    scan = tmp_path / "bien-ban.pdf"
+    scan.write_bytes((ROOT / "docs" / "examples" / "attachments" / "bien-ban-giam-dinh-y-khoa.pdf").read_bytes())
+    view.kind.setCurrentIndex(view.kind.findData("GDYK"))
+    assert view.add_file(str(scan))
+    qtbot.waitUntil(lambda: not any(i.code == "rule.ground_needs_attachment" for i in editor.issues),
+                    timeout=20_000)

@@ -604,13 +604,19 @@ class MainWindow(QMainWindow):
             return None
         view = AttachmentsView(self.store, editor.draft_id, self.catalog, self.lang, self,
                                read_only=editor.read_only)
-        view.changed.connect(lambda *_: self.refresh_dossiers())
+        view.changed.connect(lambda *_: self._attachments_changed(editor))
         view.show()
         return view
 
     def apply_lease(self, editor: DossierEditor) -> None:
         """The office lease of an open dossier was taken or lost (app.ui.lease_keeper)."""
         self._apply_lock(editor, self.store.draft_info(editor.draft_id).state)
+
+    def _attachments_changed(self, editor: DossierEditor) -> None:
+        """The editor checks the papers the rules ask for: it validates again with the stored attachments."""
+        editor.draft.attachments = self.store.load_draft(editor.draft_id).attachments
+        editor.revalidate()
+        self.refresh_dossiers()
 
     def close_editor(self, index: int) -> None:
         lease_keeper.let_go(self.editors.widget(index))
