@@ -501,7 +501,8 @@ class DossierEditor(QWidget):
         self._validating = True
         # A shallow copy of each row is enough (the validator only reads) and costs ~10 ms for 10,000 rows.
         snapshot = Draft(procedure=self.draft.procedure, period=self.draft.period, unit=self.draft.unit,
-                         forms={k: [dict(r) for r in v] for k, v in self.draft.forms.items()})
+                         forms={k: [dict(r) for r in v] for k, v in self.draft.forms.items()},
+                         attachments=list(self.draft.attachments))          # rules ask for papers by kind
         store_path, catalog, draft_id = self.store.path, self.catalog, self.draft_id
 
         lang = self.lang
