@@ -294,3 +294,20 @@ def test_attaching_the_paper_a_ground_needs_clears_its_issue_in_the_editor(windo
     assert view.add_file(str(scan))
     qtbot.waitUntil(lambda: not any(i.code == "rule.ground_needs_attachment" for i in editor.issues),
                     timeout=20_000)
+
+
+def test_f6_reaches_the_list_and_delete_there_deletes_a_draft(window, qtbot, monkeypatch):
+    questions = Questions(monkeypatch, QMessageBox.StandardButton.Yes)
+    keep, gone = new_600(window), new_600(window)
+    window.refresh_dossiers()
+    editor = window.open_draft(keep)
+    editor.form_tabs["D02-TS"].view.setFocus()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_F6)
+    assert window.dossiers.hasFocus()
+    rows = {info.id: n for n, (info, *_r) in enumerate(window.dossiers_model.items)}
+    window.dossiers.selectRow(rows[gone])
+    QTest.keyClick(window.dossiers, Qt.Key.Key_Delete)
+    assert questions.asked and gone not in [i.id for i in window.store.drafts()]
+    assert keep in [i.id for i in window.store.drafts()]
+    QTest.keyClick(window.dossiers, Qt.Key.Key_F6)
+    assert window.current_editor().form_tabs["D02-TS"].view.hasFocus()

@@ -141,6 +141,10 @@ class MainWindow(QMainWindow):
         self.dossiers.activated.connect(lambda index: self.open_draft(self.dossiers_model.items[index.row()][0].id))
         self.dossiers.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.dossiers.customContextMenuRequested.connect(self.dossier_menu)
+        from PySide6.QtGui import QShortcut
+
+        QShortcut(QKeySequence(Qt.Key.Key_Delete), self.dossiers, activated=self.delete_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)        # Delete in the list, never in the grid
         self.editors = QTabWidget()
         self.editors.setObjectName("editors")
         self.editors.setTabsClosable(True)
@@ -218,6 +222,7 @@ class MainWindow(QMainWindow):
         employees = a(tr("Sổ lao động của đơn vị"), self.show_register, "register", "Ctrl+Shift+L")
         attachments = a(tr("Tệp đính kèm…"), self.show_attachments, "attachments", "Ctrl+Shift+A")
         self.dossier_actions = (open_, copy_, delete, export_draft, print_now, result)
+        switch = a(tr("Chuyển giữa danh sách hồ sơ và bảng"), self.switch_focus, "switch-focus", "F6")
         pdf = a(tr("Lưu PDF…"), self.print_pdf, "print", "Ctrl+Shift+P")
         settings = a(tr("Cài đặt"), self.open_settings, "settings", "Ctrl+,")
         language = a("English" if self.lang != "en" else "Tiếng Việt", self.toggle_language, "language", "Ctrl+L")
@@ -238,7 +243,7 @@ class MainWindow(QMainWindow):
                 (tr("&Tệp"), "menu-file", (new_unit, new_dossier, None, import_excel, export_excel, None, print_now,
                                            pdf, None, settings, None, quit_)),
                 (tr("&Hồ sơ"), "menu-dossier", (new_dossier, open_, copy_, delete, export_draft, None, attachments,
-                                                employees, None, self.undo_action, self.redo_action)),
+                                                employees, None, self.undo_action, self.redo_action, None, switch)),
                 (tr("&Ký và nộp"), "menu-filing", (sign, otp, None, submit, sync, result)),
                 (tr("T&rợ giúp"), "menu-help", (language, None, about))):
             menu = menus.addMenu(title)
@@ -499,6 +504,20 @@ class MainWindow(QMainWindow):
         return menu
 
     _no_popup = False          # tests read the menu without showing it
+
+    def switch_focus(self) -> None:
+        """F6: from the open dossier's grid to the dossier list and back, so the keyboard reaches both."""
+        editor = self.current_editor()
+        in_list = self.dossiers.hasFocus()
+        if in_list and editor is not None:
+            view = editor.form_tabs[editor.current_form()].view
+            view.setFocus()
+            if not view.currentIndex().isValid() and view.model().rowCount():
+                view.setCurrentIndex(view.model().index(0, 1))
+            return
+        self.dossiers.setFocus()
+        if not self.dossiers.currentIndex().isValid() and self.dossiers_model.rowCount():
+            self.dossiers.selectRow(0)
 
     def _one_selected(self) -> int | None:
         ids = self.selected_drafts()

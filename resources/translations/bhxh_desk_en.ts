@@ -936,5 +936,9 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>Hồ sơ chưa có dòng nào để in.</source>
         <translation>The dossier has no row to print yet.</translation>
     </message>
+    <message>
+        <source>Chuyển giữa danh sách hồ sơ và bảng</source>
+        <translation>Switch between the dossier list and the grid</translation>
+    </message>
 </context>
 </TS>
