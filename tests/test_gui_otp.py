@@ -86,3 +86,27 @@ def test_the_countdown_lets_a_new_code_be_asked_for(desktop, qtbot, monkeypatch)
     qtbot.keyClick(dialog.code, Qt.Key.Key_Return)                       # too short: said, nothing sent
     assert "6 chữ số" in dialog.status.text()
     assert Outbox(window.store).all() == []
+
+
+def test_a_code_asked_before_the_dialog_was_opened_is_taken_with_enter(desktop, qtbot):  # noqa: F811
+    from bhxh_desk.forms.draft import read_draft
+
+    _, window = desktop
+    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
+    window.refresh_units()
+    window.open_draft(draft_id)
+    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    first = window.otp_selected()
+    qtbot.addWidget(first)
+    qtbot.mouseClick(first.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: first.sms.isVisible(), timeout=30_000)
+    code = _code(first)
+    first.reject()                                   # closed before typing the code
+    again = window.otp_selected()
+    qtbot.addWidget(again)
+    assert again.confirm.isEnabled() and "Gửi lại mã" in again.send.text()
+    sent = len(window.test.sms(window.store.load_draft(draft_id).unit.code))
+    qtbot.keyClicks(again.code, code, delay=40)
+    qtbot.keyClick(again.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.RECEIVED, timeout=60_000)
+    assert len(window.test.sms(window.store.load_draft(draft_id).unit.code)) == sent

@@ -58,6 +58,20 @@ def confirm_stored(store: Store, draft_id: int, code: str) -> None:
     store.set_signed(draft_id, confirm(store, store.load_draft(draft_id), code), "OTP")
 
 
+def has_code_pending(store: Store, draft_id: int) -> bool:
+    """Whether a code was asked for this dossier as it is now (the newest request is bound to its unsigned
+    envelope): the dialog can then take the code from that SMS without sending another."""
+    draft = store.load_draft(draft_id)
+    requests = OtpRequests(store).newest_first(draft.unit.code)
+    if not requests:
+        return False
+    try:
+        unsigned = build_unsigned(draft, created=date.fromisoformat(requests[0].made_on))
+    except BhxhError:
+        return False
+    return otp.unsigned_digest(unsigned) == requests[0].digest
+
+
 def _filing(store: Store, draft_id: int):
     """The dossier's current submission: the newest made from it (an edit unlinks older ones first)."""
     from bhxh_desk.app.store.outbox import Outbox

@@ -73,6 +73,15 @@ class OtpDialog(QDialog):
         layout.addWidget(self.sms)
         layout.addLayout(row)
         self.resize(700, 200)
+        if not refused and otp.has_code_pending(window.store, draft_id):
+            # A code was asked before this dialog was opened: type it from that SMS, Enter confirms it.
+            self.status.setText(tr("Đã yêu cầu mã cho hồ sơ này: nhập mã trong tin nhắn rồi nhấn Enter, hoặc "
+                                   "bấm Gửi lại mã."))
+            self.send.setText(tr("Gửi lại mã"))
+            self.confirm.setEnabled(True)
+            self.code.setFocus()
+        else:
+            self.send.setFocus()             # Space asks for the code; Enter never sends one
 
     # ---------------------------------------------------------------- asking for a code
 

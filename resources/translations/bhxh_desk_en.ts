@@ -940,5 +940,9 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>Chuyển giữa danh sách hồ sơ và bảng</source>
         <translation>Switch between the dossier list and the grid</translation>
     </message>
+    <message>
+        <source>Đã yêu cầu mã cho hồ sơ này: nhập mã trong tin nhắn rồi nhấn Enter, hoặc bấm Gửi lại mã.</source>
+        <translation>A code was asked for this dossier: type the code from the message and press Enter, or press Send again.</translation>
+    </message>
 </context>
 </TS>
