@@ -32,6 +32,13 @@ def delete(store: Store, draft_id: int) -> None:
 
 
 def export(store: Store, draft_id: int, path: Path) -> Path:
-    """The dossier as a portable draft file (bhxh-desk/draft@1), attachments embedded."""
-    write_draft(store.load_draft(draft_id), path)
+    """The dossier as a portable draft file (bhxh-desk/draft@1), attachments embedded: refused when they
+    exceed their stated limit together, or when the file would be too large to read back; audited."""
+    from bhxh_desk.app.actions.attachments import export_problem
+
+    draft = store.load_draft(draft_id)
+    if (problem := export_problem(draft)) is not None:
+        raise problem
+    store.record("export", draft_id, str(path))
+    write_draft(draft, path)
     return path

@@ -162,15 +162,10 @@ def cmd_drafts_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_drafts_export(args: argparse.Namespace) -> int:
-    from bhxh_desk.app.actions.attachments import export_problem
-    from bhxh_desk.forms.draft import draft_bytes
+    from bhxh_desk.app.actions.dossiers import export
 
-    with open_store(args) as store:
-        draft = store.load_draft(args.id)
-        if (problem := export_problem(draft)) is not None:      # embedded, they must fit the stated limit
-            raise problem
-        store.record("export", args.id, str(args.output))
-    write(Path(args.output), draft_bytes(draft, args.output))
+    with open_store(args) as store:          # the window's "Xuất tệp hồ sơ" is the same use case
+        export(store, args.id, Path(args.output))
     print(args.output)
     return EXIT_OK
 
