@@ -137,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(handler(args))
     except BhxhError as exc:
-        print(exc.message(lang), file=sys.stderr)
+        from bhxh_desk.app.cli.common import TOLD
+
+        if exc.message(lang) not in TOLD:
+            print(exc.message(lang), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

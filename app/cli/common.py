@@ -70,8 +70,15 @@ def open_store(args: argparse.Namespace):
 
     store = Store(getattr(args, "store", None) or None)       # a file's path, or an office store's URL
     if getattr(store, "dialect", "sqlite") == "sqlite" and (reason := Health(Path(store.path)).damage()):
-        print(damaged_error(store.path, reason).message(lang_of(args)), file=sys.stderr)
+        message = damaged_error(store.path, reason).message(lang_of(args))
+        print(message, file=sys.stderr)
+        TOLD.add(message)
     return store
+
+
+# Messages a command has printed already (a damaged store's, on opening it): not printed a second time when
+# the command then fails with the same one.
+TOLD: set[str] = set()
 
 
 def group_help(parser: argparse.ArgumentParser):
