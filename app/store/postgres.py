@@ -15,6 +15,7 @@ connection runs in autocommit mode and the store begins and commits its own tran
 
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any
@@ -107,15 +108,17 @@ def _pool(url: str):
     with _pools_lock:
         pool = _pools.get(url)
         if pool is None:
-            from psycopg_pool import ConnectionPool
-
+            try:
+                from psycopg_pool import ConnectionPool
+            except ImportError:
+                raise StoreError("store.no_postgres") from None
             info = conninfo(url)
             psycopg = _psycopg()
             try:            # a wrong address or role is told at once, not after the pool's retries
                 psycopg.connect(info, autocommit=True).close()
             except psycopg.Error as exc:
                 raise StoreError("store.failed", path=redacted(url), reason=_reason(exc)) from None
-            pool = ConnectionPool(info, min_size=1, max_size=8, open=False, name="bhxh-desk",
+            pool = ConnectionPool(info, min_size=1, max_size=16, open=False, name="bhxh-desk",
                                   kwargs={"autocommit": True}, configure=_configure, timeout=30)
             try:
                 pool.open(wait=True, timeout=15)
@@ -151,6 +154,8 @@ class PostgresBackend:
         self.url = url
         self.path = url                  # what a worker thread passes to Store() to open its own
         self._pool = _pool(url) if pooled else None
+        self._sql: dict[str, str] = {}
+        self.conn = None
         try:
             if self._pool is not None:
                 self.conn = self._pool.getconn()
@@ -165,9 +170,13 @@ class PostgresBackend:
                     "SELECT max(version) FROM schema_migrations").fetchone()[0] != SCHEMA_VERSION:
                 migrate(self.conn)
                 _migrated.add(url)
-        except psycopg.Error as exc:
-            raise StoreError("store.failed", path=self.location, reason=_reason(exc)) from None
-        self._sql: dict[str, str] = {}
+        except BaseException as exc:
+            if self.conn is not None:            # back to the pool (or closed): never leaked by a failed open
+                self.close()
+            timeout = getattr(sys.modules.get("psycopg_pool"), "PoolTimeout", psycopg.Error)
+            if isinstance(exc, psycopg.Error | timeout):      # PoolTimeout: every connection busy for 30 s
+                raise StoreError("store.failed", path=self.location, reason=_reason(exc)) from None
+            raise
 
     def _q(self, sql: str) -> str:
         """The shared dialect's ``?`` placeholders as psycopg's ``%s`` (a literal % doubled first)."""
