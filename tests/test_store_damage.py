@@ -75,6 +75,7 @@ def test_drafts_import_into_a_store_damaged_mid_file_fails_with_the_message(tmp_
         r = cli("drafts", "--lang", lang, "import", str(draft), home=home)
         assert r.returncode == 2, r.stdout + r.stderr
         assert words in r.stderr and str(store) in r.stderr and "bhxh-desk store recover" in r.stderr
+        assert r.stderr.count(words) == 1                  # told once, not again when the import fails
         assert "Unexpected" not in r.stderr and "không mong muốn" not in r.stderr and not r.stdout
     assert sha(store) == before                          # not one byte written
     log = (home / "logs" / "bhxh-desk.log").read_text(encoding="utf-8")
