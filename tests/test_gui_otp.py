@@ -19,20 +19,26 @@ from tests.conftest import ROOT
 from tests.test_gui import desktop  # noqa: F401  (the fixture: test mode with its sandbox)
 
 
+def _person_dossier(window, qtbot) -> int:
+    """The example individual's dossier, stored, opened and checked Valid."""
+    from bhxh_desk.forms.draft import read_draft
+
+    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
+    window.refresh_units()
+    window.open_draft(draft_id)
+    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    return draft_id
+
+
 def _code(dialog) -> str:
     return dialog.sms.text().split("cua ban la ")[1][:6]
 
 
 def test_enter_confirms_a_wrong_code_is_explained_and_the_right_one_files(desktop, qtbot, monkeypatch):  # noqa: F811
     from bhxh_desk.app.ui.otp_dialog import OtpDialog
-    from bhxh_desk.forms.draft import read_draft
-
     _, window = desktop
     monkeypatch.setattr(OtpDialog, "RESEND_AFTER", 3)
-    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
-    window.refresh_units()
-    window.open_draft(draft_id)
-    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    draft_id = _person_dossier(window, qtbot)
     dialog = window.otp_selected()
     qtbot.addWidget(dialog)
     assert not dialog.confirm.isEnabled()
@@ -67,14 +73,9 @@ def test_enter_confirms_a_wrong_code_is_explained_and_the_right_one_files(deskto
 
 def test_the_countdown_lets_a_new_code_be_asked_for(desktop, qtbot, monkeypatch):  # noqa: F811
     from bhxh_desk.app.ui.otp_dialog import OtpDialog
-    from bhxh_desk.forms.draft import read_draft
-
     _, window = desktop
     monkeypatch.setattr(OtpDialog, "RESEND_AFTER", 2)
-    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
-    window.refresh_units()
-    window.open_draft(draft_id)
-    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    _person_dossier(window, qtbot)
     dialog = window.otp_selected()
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.send, Qt.MouseButton.LeftButton)
@@ -89,13 +90,8 @@ def test_the_countdown_lets_a_new_code_be_asked_for(desktop, qtbot, monkeypatch)
 
 
 def test_a_code_asked_before_the_dialog_was_opened_is_taken_with_enter(desktop, qtbot):  # noqa: F811
-    from bhxh_desk.forms.draft import read_draft
-
     _, window = desktop
-    draft_id = window.store.create_draft(read_draft(ROOT / "docs" / "examples" / "CN-1LAN-huong-mot-lan.json"))
-    window.refresh_units()
-    window.open_draft(draft_id)
-    qtbot.waitUntil(lambda: window.store.draft_info(draft_id).state is State.VALID, timeout=10_000)
+    draft_id = _person_dossier(window, qtbot)
     first = window.otp_selected()
     qtbot.addWidget(first)
     qtbot.mouseClick(first.send, Qt.MouseButton.LeftButton)
