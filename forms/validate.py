@@ -262,18 +262,22 @@ class _Plan:
         return False
 
 
-_PLANS: dict[tuple[Field, ...], tuple[_Plan, ...] | None] = {}
+_PLANS: dict[int, tuple[tuple[Field, ...], tuple[_Plan, ...] | None]] = {}
 
 
 def _plans(fields: tuple[Field, ...]) -> tuple[_Plan, ...] | None:
     """The compiled checks of a form's fields; None for a form with nested groups or lists (its rows are
-    checked one by one)."""
-    if fields not in _PLANS:
-        if any(f.type in (FieldType.GROUP, FieldType.TABLE) for f in fields):
-            _PLANS[fields] = None
-        else:
-            _PLANS[fields] = tuple(_Plan(f) for f in fields if f.type is not FieldType.SEQ)
-    return _PLANS[fields]
+    checked one by one). Kept by the identity of the catalog's tuple: hashing 40 frozen fields on every
+    call cost more than checking a one-row dossier."""
+    known = _PLANS.get(id(fields))
+    if known is not None and known[0] is fields:
+        return known[1]
+    if any(f.type in (FieldType.GROUP, FieldType.TABLE) for f in fields):
+        plans = None
+    else:
+        plans = tuple(_Plan(f) for f in fields if f.type is not FieldType.SEQ)
+    _PLANS[id(fields)] = (fields, plans)
+    return plans
 
 
 def check_rows(form: str, fields: tuple[Field, ...], rows: list[Row], report: Report,
