@@ -14,6 +14,7 @@ SQL copy and keeps the first copy of a key, so nothing read through SQL is overw
 
 from __future__ import annotations
 
+import mmap
 import struct
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -37,8 +38,11 @@ class Orphan(NamedTuple):
 
 
 class _File:
+    """The pages of the file (mapped, not read into memory: a store can be large), the WAL's over them."""
+
     def __init__(self, path: Path) -> None:
-        self.data = path.read_bytes()
+        with open(path, "rb") as fh:
+            self.data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         size = struct.unpack(">H", self.data[16:18])[0]
         self.page_size = 65536 if size == 1 else size
         self.usable = self.page_size - self.data[20]
@@ -243,6 +247,13 @@ def orphan_rows(path: Path, tables: Sequence[Table], other_roots: Sequence[int])
     may fail to step from one to the next; ``other_roots``, the trees of everything else (sound tables,
     indexes), whose pages are never read as rows."""
     f = _File(path)
+    try:
+        return _orphans(f, tables, other_roots)
+    finally:
+        f.data.close()             # before the file is renamed (Windows keeps a mapped file in place)
+
+
+def _orphans(f: _File, tables: Sequence[Table], other_roots: Sequence[int]) -> tuple[list[Orphan], int]:
     known = _reachable(f, [*other_roots, 1]) | _free(f)
     found: list[Orphan] = []
     unplaced = 0
