@@ -210,3 +210,30 @@ def test_after_a_kill_9_the_next_open_checks_the_whole_file(tmp_path):
         with pytest.raises(StoreError) as info:
             store.create_draft(draft_from_dict(minimal_dict()))
         assert info.value.code == "store.damaged"
+
+
+def test_recover_reads_what_is_still_only_in_the_wal(tmp_path):
+    """A writer killed with its last commits still in the WAL, and pages of the file damaged: the recovered
+    store has those commits too, exactly as written."""
+    path = tmp_path / "s.sqlite3"
+    filled_store(path)
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, sqlite3\nfrom bhxh_desk.app.store import Store\n"
+        "from bhxh_desk.forms.draft import draft_from_dict\nfrom tests.conftest import minimal_dict\n"
+        "s = Store(sys.argv[1])\nd = minimal_dict(); row = d['forms']['D02-TS'][0]\n"
+        "d['forms']['D02-TS'] = [dict(row, ghiChu=f'wal {i}') for i in range(300)]\n"
+        "print(s.create_draft(draft_from_dict(d)), flush=True)\nimport time; time.sleep(600)"), str(path)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    new_id = int(child.stdout.readline())
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    wal = path.with_name(path.name + "-wal")
+    assert wal.stat().st_size > 300 * 100     # the new draft is in the WAL (under SQLite's 1,000-page checkpoint)
+    damage_middle(path, pages=6)
+    r = cli("store", "recover", "--store", str(path), home=tmp_path / "home")
+    assert r.returncode == 0, r.stderr
+    conn = sqlite3.connect(path)
+    got = conn.execute("SELECT count(*) FROM draft_rows WHERE draft_id = ? AND content LIKE '%wal %'",
+                       (new_id,)).fetchone()[0]
+    conn.close()
+    assert got == 300
