@@ -441,9 +441,14 @@ class MainWindow(QMainWindow):
             lock = Lock.OPEN
         elif editor.unlocked_in is not state:
             editor.unlocked_in = None
-        editor.set_read_only(lock is not Lock.OPEN or getattr(editor, "leased", True) is False
-                             or bool(getattr(self.store, "moved_to", None)))      # moved to an office store
-        editor.lock_banner.show_state(state if lock is not Lock.OPEN else State.DRAFT)
+        read_only = (lock is not Lock.OPEN or getattr(editor, "leased", True) is False
+                     or bool(getattr(self.store, "moved_to", None)))      # moved to an office store
+        shown = (read_only, state if lock is not Lock.OPEN else State.DRAFT)
+        if getattr(editor, "lock_shown", None) == shown:       # every edit refreshes: change only what moved
+            return
+        editor.lock_shown = shown
+        editor.set_read_only(read_only)
+        editor.lock_banner.show_state(shown[1])
 
     def ask_to_edit(self, editor: DossierEditor) -> bool:
         """A change to a locked dossier: a signed (or refused) one asks first and says what it costs; a
