@@ -146,6 +146,7 @@ def test_the_dossier_lists_menu_copies_exports_and_never_deletes_a_filed_one(win
     pos = window.dossiers.visualRect(window.dossiers_model.index(rows[draft], 0)).center()
     menu = window.dossier_menu(pos)
     assert {a.objectName(): a.isEnabled() for a in menu.actions()}["delete-dossier"]
+    assert not {a.objectName(): a.isEnabled() for a in menu.actions()}["result"]      # never filed
     menu.actions()[2].trigger()
     assert any("Xóa 1 hồ sơ" in q for q in questions.asked)
     assert draft not in [i.id for i in window.store.drafts()]
@@ -311,3 +312,25 @@ def test_f6_reaches_the_list_and_delete_there_deletes_a_draft(window, qtbot, mon
     assert keep in [i.id for i in window.store.drafts()]
     QTest.keyClick(window.dossiers, Qt.Key.Key_F6)
     assert window.current_editor().form_tabs["D02-TS"].view.hasFocus()
+
+
+def test_a_refused_dossier_shows_its_reasons_and_offers_its_receipt(window, qtbot, monkeypatch):
+    from bhxh_desk.app.gateway.protocol import Reason
+    from bhxh_desk.app.store.outbox import Outbox
+
+    Questions(monkeypatch)
+    draft_id = _signed_600(window)
+    sub = _filed(window, draft_id)
+    Outbox(window.store).refused(sub.id, [Reason("gw.unknown_person", "Không có mã số 0079000001",
+                                                 "No number 0079000001")], "refused")
+    window.refresh_dossiers()
+    assert len(window.dossiers_model.items) == 1
+    assert window.dossiers_model.data(window.dossiers_model.index(0, 3)) == \
+        "Bị từ chối: Không có mã số 0079000001"
+    assert "Bị từ chối 1" in window.status_label.text()
+    window._no_popup = True
+    menu = window.dossier_menu(window.dossiers.visualRect(window.dossiers_model.index(0, 0)).center())
+    enabled = {a.objectName(): a.isEnabled() for a in menu.actions()}
+    assert enabled["result"] and not enabled["delete-dossier"] and enabled["copy-dossier"]
+    editor = window.open_draft(draft_id)
+    assert editor.read_only and editor.lock_banner.edit.isVisible()       # a correction: asked first

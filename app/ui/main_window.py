@@ -499,7 +499,7 @@ class MainWindow(QMainWindow):
         enabled = {"open-dossier": len(ids) == 1, "copy-dossier": len(ids) == 1,
                    "delete-dossier": bool(ids) and all(workflow.allowed(s, Action.DELETE) for s in states),
                    "export-draft": len(ids) == 1, "print-now": len(ids) == 1,
-                   "result": len(ids) == 1 and workflow.lock(states[0]) is Lock.CLOSED if ids else False}
+                   "result": len(ids) == 1 and states[0] not in (State.DRAFT, State.VALID, State.SIGNED)}
         for action in self.dossier_actions:
             action.setEnabled(enabled.get(action.objectName(), True))
         menu.aboutToHide.connect(lambda: [a.setEnabled(True) for a in self.dossier_actions])
