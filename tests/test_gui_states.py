@@ -334,3 +334,34 @@ def test_a_refused_dossier_shows_its_reasons_and_offers_its_receipt(window, qtbo
     assert enabled["result"] and not enabled["delete-dossier"] and enabled["copy-dossier"]
     editor = window.open_draft(draft_id)
     assert editor.read_only and editor.lock_banner.edit.isVisible()       # a correction: asked first
+
+
+def test_a_signed_persons_form_asks_only_when_a_field_is_changed_and_shows_the_stored_value(window, qtbot,
+                                                                                            monkeypatch):
+    from PySide6.QtWidgets import QLineEdit
+
+    questions = Questions(monkeypatch)
+    draft_id = new_600(window)
+    window.store.set_row(draft_id, "TK1-TS", 0, {"HoTen": "Trần Văn Minh"})
+    window.store.set_signed(draft_id, b"<signed/>", "test")
+    editor = window.open_draft(draft_id)
+    tab = editor.form_tabs["TK1-TS"]
+    editor.tabs.setCurrentWidget(tab)
+    tab.view.setCurrentIndex(tab.model.index(0, 1))
+    field = None
+
+    def shown_field():
+        nonlocal field
+        field = next((e for e in tab.panel.widget().findChildren(QLineEdit) if e.objectName() == "HoTen"), None)
+        return field is not None
+
+    qtbot.waitUntil(shown_field, timeout=5_000)
+    assert field.text() == "Trần Văn Minh"
+    field.editingFinished.emit()                     # tabbing through a field changes nothing: no question
+    assert questions.asked == []
+    field.setText("Trần Văn Minh Anh")
+    field.editingFinished.emit()
+    assert questions.asked and "phải ký lại" in questions.asked[0]
+    qtbot.waitUntil(lambda: shown_field() and field.text() == "Trần Văn Minh", timeout=5_000)   # "No": as stored
+    assert window.store.draft_info(draft_id).state is State.SIGNED
+    assert window.store.load_draft(draft_id).forms["TK1-TS"][0]["HoTen"] == "Trần Văn Minh"

@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
                     editor.unlocked_in = state
                     self._apply_lock(editor, state)
                     return True
+                self._show_stored(editor)
                 return False
             if workflow.lock(state) is Lock.CLOSED:
                 answer = QMessageBox.question(
@@ -478,9 +479,22 @@ class MainWindow(QMainWindow):
                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
                 if answer == QMessageBox.StandardButton.Yes:
                     self.copy_dossier(editor.draft_id)
+            self._show_stored(editor)
             return False
         finally:
             self._asking = False
+
+    @staticmethod
+    def _show_stored(editor: DossierEditor) -> None:
+        """A refused change leaves nothing typed on screen: each row's form panel shows the stored values
+        again (later: the field that asked may still be sending its signal)."""
+        def again() -> None:
+            for tab in editor.form_tabs.values():
+                panel = getattr(tab, "panel", None)
+                if panel is not None and panel.row is not None:
+                    panel.show_row(panel.row)
+
+        QTimer.singleShot(0, again)
 
     # ---------------------------------------------------------------- the dossier list's menu
 
