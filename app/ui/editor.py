@@ -469,7 +469,7 @@ class DossierEditor(QWidget):
             target[name] = text
         else:
             target.pop(name, None)
-        if new != old:
+        if new != old and not self._blocked():          # leaving a field unchanged is no edit
             self.undo.push(EditRow(self, form, row, old, new))
 
     def add_nested(self, form: str, row: int | None, path: list[str]) -> None:
