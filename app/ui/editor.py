@@ -458,7 +458,7 @@ class DossierEditor(QWidget):
         return node
 
     def edit_nested(self, form: str, row: int | None, path: list[str], item: int | None, name: str, text: str) -> None:
-        if row is None or self._blocked():
+        if row is None:
             return
         old = copy.deepcopy(self.draft.rows(form)[row])
         new = copy.deepcopy(old)
