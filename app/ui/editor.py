@@ -15,6 +15,8 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,9 +39,11 @@ from bhxh_desk.app.store import Store, register
 from bhxh_desk.app.store.register import check as register_check
 from bhxh_desk.app.ui.grid import GridView
 from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.pickers import CodePicker, is_code, parent_codes, settle
 from bhxh_desk.app.ui.rows_model import CellDelegate, RowsModel
 from bhxh_desk.app.ui.tasks import TaskRunner
-from bhxh_desk.app.workflow import LABELS_VI
+from bhxh_desk.app.workflow import LABELS_VI, State
+from bhxh_desk.forms import codelookup
 from bhxh_desk.forms.catalog import Catalog
 from bhxh_desk.forms.draft import Draft
 from bhxh_desk.forms.model import Field, FieldType, Form
@@ -64,6 +68,39 @@ def _totals_text(draft: Draft, checked, lang: str) -> str:
             parts.append(tr("{0}: quỹ lương {1} đ · người lao động đóng {2} đ · đơn vị đóng {3} đ").format(
                 code, vnd(s.basis_bhxh), vnd(s.employee.total), vnd(s.employer.total)))
     return "  |  ".join(parts)
+
+
+def _walk(values: Any, path: list[str]) -> Any:
+    """The value at ``path`` in a row's nested dicts, or None."""
+    node = values
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _same_person(a: dict[str, Any], b: dict[str, Any], pairs: list[tuple[str, ...]]) -> bool:
+    """Whether a list row and a declaration are one person: on the first pair of fields both fill."""
+    for pair in pairs:
+        left, right = pair[0::2], pair[1::2]
+        mine = [str(a.get(name) or "").strip() for name in left]
+        theirs = [str(b.get(name) or "").strip() for name in right]
+        if all(mine) and all(theirs):
+            return [codelookup.fold(x) for x in mine] == [codelookup.fold(x) for x in theirs]
+    return False
+
+
+def _copy_person(source: Form, target: Form, person: dict[str, Any], pairs: list[tuple[str, ...]]) -> dict[str, Any]:
+    """A declaration's fields from a list row: the fields the rule pairs, and those of the same name
+    (case aside) and type on both forms."""
+    names = {left: right for pair in pairs for left, right in zip(pair[0::2], pair[1::2], strict=True)}
+    theirs = {f.name.casefold(): f for f in target.fields if not f.nested}
+    for f in source.fields:
+        other = theirs.get(f.name.casefold())
+        if other is not None and other.type is f.type and other.codes == f.codes:
+            names.setdefault(f.name, other.name)
+    return {right: str(person[left]) for left, right in names.items() if person.get(left) not in (None, "")}
 
 
 def _yield() -> None:
@@ -123,15 +160,32 @@ class EditRow(QUndoCommand):
 
 
 class AppendRows(QUndoCommand):
-    """Rows from an Excel import: one step to undo, however many rows."""
+    """Rows from an Excel import: one step to undo, however many rows. They take the place of the empty rows
+    at the end of the list (a new list's first row), which undo brings back."""
 
     def __init__(self, editor: DossierEditor, form: str, rows: list[dict[str, Any]]) -> None:
         super().__init__(tr("Nhập từ Excel"))
         self.editor, self.form, self.rows = editor, form, rows
-        self.start = len(editor.draft.rows(form))
+        existing = editor.draft.rows(form)
+        self.start = len(existing)
+        while self.start and editor.is_blank(form, existing[self.start - 1]):
+            self.start -= 1
+        self.blank = copy.deepcopy(existing[self.start:])
+
+    def _put_back(self, rows: list[dict[str, Any]]) -> None:
+        model = self.editor.form_tabs[self.form].model
+        model.beginInsertRows(QModelIndex(), len(model.rows), len(model.rows) + len(rows) - 1)
+        model.rows.extend(copy.deepcopy(rows))
+        model.endInsertRows()
+        self.editor.store.append_rows(self.editor.draft_id, self.form, rows)
 
     def redo(self) -> None:
         model = self.editor.form_tabs[self.form].model
+        if self.blank:
+            model.beginRemoveRows(QModelIndex(), self.start, len(model.rows) - 1)
+            del model.rows[self.start:]
+            model.endRemoveRows()
+            self.editor.store.truncate_rows(self.editor.draft_id, self.form, self.start)
         model.beginInsertRows(QModelIndex(), self.start, self.start + len(self.rows) - 1)
         model.rows.extend(copy.deepcopy(self.rows))
         model.endInsertRows()
@@ -144,6 +198,8 @@ class AppendRows(QUndoCommand):
         del model.rows[self.start:]
         model.endRemoveRows()
         self.editor.store.truncate_rows(self.editor.draft_id, self.form, self.start)
+        if self.blank:
+            self._put_back(self.blank)
         self.editor._changed()
 
 
@@ -157,12 +213,59 @@ class FormPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setWidget(QWidget())
         self.nested_models: list[RowsModel] = []
+        self._model_paths: list[list[str]] = []
+        self._shape: tuple = ()
+
+    def _tables(self, fields: tuple[Field, ...], values: Any, path: list[str]) -> list[tuple[tuple[str, ...], int]]:
+        """Every table of the row with its length: when these stay the same, an edit refreshes the panel
+        in place instead of building it again (which took the focus from the field being typed in)."""
+        found = []
+        for f in fields:
+            if f.type is FieldType.TABLE:
+                found.append(((*path, f.name), len((values or {}).get(f.name) or [])))
+            elif f.type is FieldType.GROUP:
+                found += self._tables(f.fields, (values or {}).get(f.name) or {}, [*path, f.name])
+        return found
+
+    def refresh(self) -> None:
+        """Show the row's values as they are now, keeping the widgets, the focus and the field being typed
+        in; built anew only when a table gained or lost a row."""
+        rows = self.editor.draft.rows(self.form.code)
+        if self.row is None or self.row >= len(rows):
+            self.show_row(None)
+            return
+        values = rows[self.row]
+        if tuple(self._tables(self.form.fields, values, [])) != self._shape:
+            self.show_row(self.row)
+            return
+        for edit in self.widget().findChildren(QLineEdit):
+            path = edit.objectName().split(".") if edit.property("panel_field") else None
+            if not path or edit.hasFocus():
+                continue
+            text = str(_walk(values, path) or "")
+            if isinstance(edit, CodePicker):
+                if edit.field.parent:
+                    parent = str(_walk(values, [*path[:-1], edit.field.parent]) or "")
+                    known = edit.parent_list and parent in codelookup.codes_of(edit.parent_list).entries
+                    edit.parent_code = parent if known else None
+                if edit.text() != text:
+                    edit.set_code(text)
+            elif edit.text() != text:
+                edit.setText(text)
+        for path, model in zip(self._model_paths, self.nested_models, strict=True):
+            model.rows = _walk(values, path) or []
+            if model.rows:
+                model.dataChanged.emit(model.index(0, 0), model.index(len(model.rows) - 1, model.columnCount() - 1))
 
     def show_row(self, row: int | None) -> None:
         self.row = row
         body = QWidget()
         layout = QVBoxLayout(body)
         self.nested_models = []
+        self._model_paths = []
+        rows = self.editor.draft.rows(self.form.code)
+        self._shape = tuple(self._tables(self.form.fields, rows[row], [])) if row is not None and row < len(rows) \
+            else ()
         if row is not None and row < len(self.editor.draft.rows(self.form.code)):
             values = self.editor.draft.rows(self.form.code)[row]
             if self.form.kind in ("person", "parts"):   # the whole record as a form, with each field's help
@@ -191,6 +294,7 @@ class FormPanel(QScrollArea):
                     lambda r, name, text, p=[*path, f.name]: self.editor.edit_nested(self.form.code, self.row, p, r,
                                                                                      name, text))
                 self.nested_models.append(model)
+                self._model_paths.append([*path, f.name])
                 view = QTableView()
                 view.setModel(model)
                 view.setItemDelegate(CellDelegate(view))
@@ -206,16 +310,45 @@ class FormPanel(QScrollArea):
                 form.addRow(f.label(self.editor.lang), holder)
             elif f.type is FieldType.GROUP:
                 form.addRow(self._group(f, values.get(f.name) or {}, [*path, f.name]))
+            elif is_code(f):               # a picker over the field's code list, as in the grid
+                parent_list = parent_codes(f, group.fields)
+                parent_code = str(values.get(f.parent) or "") if f.parent else ""
+                if parent_list is None or parent_code not in codelookup.codes_of(parent_list).entries:
+                    parent_code = ""
+                edit = CodePicker(f, parent_code=parent_code, parent_list=parent_list, lang=self.editor.lang)
+                edit.set_code(str(values.get(f.name) or ""))
+                self._plain(form, f, edit, path)
+                edit.editingFinished.connect(lambda e=edit, p=[*path, f.name]: self._commit_picker(e, p))
+                edit.chosen.connect(lambda e=edit, p=[*path, f.name]: self._commit_picker(e, p))
             else:
                 edit = QLineEdit(str(values.get(f.name) or ""))
-                edit.setObjectName(".".join([*path, f.name]))
-                edit.setToolTip(f.help_en if self.editor.lang == "en" and f.help_en else f.help_vi)
-                edit.setEnabled(not f.retired)
+                self._plain(form, f, edit, path)
                 edit.editingFinished.connect(
                     lambda e=edit, p=[*path, f.name]: self.editor.edit_nested(self.form.code, self.row, p[:-1], None,
                                                                               p[-1], e.text()))
-                form.addRow(f.label(self.editor.lang), edit)
         return box
+
+
+    def _plain(self, form: QFormLayout, f: Field, edit: QLineEdit, path: list[str]) -> None:
+        edit.setObjectName(".".join([*path, f.name]))
+        edit.setProperty("panel_field", True)
+        edit.setToolTip(f.help_en if self.editor.lang == "en" and f.help_en else f.help_vi)
+        edit.setEnabled(not f.retired)
+        form.addRow(f.label(self.editor.lang), edit)
+
+    def _commit_picker(self, edit: CodePicker, path: list[str]) -> None:
+        """The code a picker's text stands for (asked when several entries share it) goes into the row."""
+        if edit.property("committing"):
+            return
+        edit.setProperty("committing", True)
+        try:
+            text = settle(edit.field, edit.resolution(), parent_list=edit.parent_list, lang=self.editor.lang,
+                          parent=self)
+        finally:
+            edit.setProperty("committing", False)
+        if text != edit.text():
+            edit.set_code(text)
+        self.editor.edit_nested(self.form.code, self.row, path[:-1], None, path[-1], text)
 
 
 class FormTab(QWidget):
@@ -232,6 +365,20 @@ class FormTab(QWidget):
         layout.setSpacing(2)
         if form.unconfirmed:
             layout.addWidget(QLabel(tr("Biểu mẫu chưa được xác nhận theo tài liệu chính thức")))
+        self.find = QLineEdit()                   # Ctrl+F: a row by name, mã số BHXH or CCCD
+        self.find.setObjectName(f"find-{form.code}")
+        self.find.setPlaceholderText(tr("Tìm dòng theo họ tên, mã số BHXH hoặc CCCD (Enter: tiếp, Esc: đóng)"))
+        self.find.setClearButtonEnabled(True)
+        self.find.setVisible(False)
+        self.find.textEdited.connect(lambda _text: self.find_row(0))
+        self.find.returnPressed.connect(lambda: self.find_row(1))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.find, activated=self.close_find,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.open_find,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        layout.addWidget(self.find)
+        self.view.row_wanted.connect(lambda: self.editor.add_row(form.code, len(self.model.rows)))
+        self.view.clear_wanted.connect(self.clear_cells)
         has_nested = any(f.nested for f in form.fields)
         if has_nested:
             split = QSplitter(Qt.Orientation.Vertical)
@@ -248,6 +395,68 @@ class FormTab(QWidget):
     def add_row(self) -> None:
         self.editor.add_row(self.form.code, self._current_row() + 1)
 
+    def clear_cells(self, cells: list[tuple[int, int]]) -> None:
+        """Delete: the selected cells emptied, as one step to undo."""
+        self.editor.undo.beginMacro(tr("Xóa ô"))
+        for row, column in cells:
+            f = self.model.field_at(column)
+            if f is not None and row < len(self.model.rows):
+                self.editor.edit_cell(self.form.code, row, f.name, "")
+        self.editor.undo.endMacro()
+
+    def code_of(self, f: Field, row: int, text: str) -> str:
+        """What a pasted cell stores: for a code field the code its text resolves to (within the row's
+        province for a commune); anything else as it was."""
+        if not is_code(f) or not text:
+            return text
+        parent_list = parent_codes(f, self.model.fields)
+        parent = str(self.model.rows[row].get(f.parent) or "") if f.parent else ""
+        if parent_list is None or parent not in codelookup.codes_of(parent_list).entries:
+            parent = ""
+        return settle(f, codelookup.resolve(f, text, parent=parent or None), parent_list=parent_list,
+                      lang=self.editor.lang, parent=self)
+
+    # ---------------------------------------------------------------- Ctrl+F
+
+    def search_fields(self) -> list[Field]:
+        """The name (the list's first text field) and the people's numbers."""
+        name = next((f for f in self.model.fields if f.type is FieldType.TEXT), None)
+        ids = [f for f in self.model.fields if f.type in (FieldType.BHXH_ID, FieldType.PERSONAL_ID)]
+        return ([name] if name else []) + ids
+
+    def open_find(self) -> None:
+        self.find.setVisible(True)
+        self.find.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.find.selectAll()
+
+    def close_find(self) -> None:
+        self.find.setVisible(False)
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def find_row(self, step: int) -> int | None:
+        """The next row (from the current one, or after it) whose name holds the text (accents and case
+        ignored) or whose number holds the digits; the cursor goes there."""
+        wanted = codelookup.fold(self.find.text())
+        if not wanted or not self.model.rows:
+            return None
+        digits = "".join(ch for ch in wanted if ch.isdigit())
+        fields = self.search_fields()
+        start = max(0, self.view.currentIndex().row())
+        count = len(self.model.rows)
+        for offset in range(count):
+            row = (start + step + offset) % count
+            values = self.model.rows[row]
+            for f in fields:
+                value = str(values.get(f.name) or "")
+                if (f.type is FieldType.TEXT and wanted in codelookup.fold(value)) or \
+                        (f.type is not FieldType.TEXT and digits and digits == wanted.replace(" ", "")
+                         and digits in value):
+                    index = self.model.index(row, self.model.column_of(f.name))
+                    self.view.setCurrentIndex(index)
+                    self.view.scrollTo(index)
+                    return row
+        return None
+
     def delete_row(self) -> None:
         self.editor.delete_row(self.form.code, self._current_row())
 
@@ -256,7 +465,8 @@ class FormTab(QWidget):
         return index.row() if index.isValid() else len(self.model.rows) - 1
 
     def paste(self) -> None:
-        """A tab-separated block from Excel, typed in from the current cell; leading zeros kept as text."""
+        """A tab-separated block from Excel, typed in from the current cell; leading zeros kept as text, and
+        readable values of code fields ("Nữ", "Việt Nam") taken as their codes, a shared name asked about."""
         text = QGuiApplication.clipboard().text()
         if not text:
             return
@@ -274,7 +484,7 @@ class FormTab(QWidget):
             for c, cell in enumerate(line.split("\t")):
                 f = self.model.field_at(col0 + c)
                 if f is not None:
-                    self.editor.edit_cell(self.form.code, row, f.name, cell.strip())
+                    self.editor.edit_cell(self.form.code, row, f.name, self.code_of(f, row, cell.strip()))
         self.editor.undo.endMacro()
 
 
@@ -320,6 +530,9 @@ class DossierEditor(QWidget):
         header.addWidget(title, 1)
         header.addWidget(QLabel(tr("Kỳ kê khai")))
         header.addWidget(self.period)
+        self.zone = self._zone_picker()
+        if self.zone is not None:
+            header.addWidget(self.zone)
         header.addWidget(self.state_label)
         self.totals_label = QLabel()
         self.totals_label.setObjectName("totals")
@@ -360,6 +573,8 @@ class DossierEditor(QWidget):
         layout.addWidget(self.migrations)
         layout.addWidget(self.totals_label)
         layout.addWidget(split)
+        self._focused = False
+        self._first_row()
         self.revalidate()
 
     # ---------------------------------------------------------------- edits (each saved at once)
@@ -403,6 +618,8 @@ class DossierEditor(QWidget):
         tab = self.form_tabs[form]
         tab.model.put(row, name, text)
         self.store.set_row(self.draft_id, form, row, self.draft.rows(form)[row])
+        if tab.panel is not None and tab.panel.row == row:
+            tab.panel.refresh()
         self._changed()
 
     def append_rows(self, form: str, rows: list[dict[str, Any]]) -> None:
@@ -420,7 +637,113 @@ class DossierEditor(QWidget):
     def add_row(self, form: str, row: int) -> None:
         if self._blocked():
             return
-        self.undo.push(InsertRow(self, form, max(0, row), {}))
+        self.undo.push(InsertRow(self, form, max(0, row), self.new_row(form)))
+
+    # ---------------------------------------------------------------- what a new row starts with
+
+    def new_row(self, form: str) -> dict[str, Any]:
+        """A new row starts from what the dossier already knows: the person of the list that this form
+        declares (TK1-TS from D02-TS: name, date of birth, gender...), and the unit's default zone."""
+        values = self._person_for(form)
+        zone = self.zone_field(form)
+        default = self.default_zone()
+        if zone and default and not values.get(zone):
+            values[zone] = default
+        return values
+
+    def is_blank(self, form: str, values: dict[str, Any]) -> bool:
+        """A row nobody has typed in: empty, or holding only what a new row starts with (the zone)."""
+        zone = self.zone_field(form)
+        return not any(v not in (None, "", [], {}) for k, v in values.items()
+                       if not (k == zone and v == self.default_zone()))
+
+    def zone_field(self, form: str) -> str | None:
+        """The field that holds a row's minimum-wage zone (the form's [contributions] names it)."""
+        name = self.catalog.form(form).contributions.get("zone")
+        return str(name) if name else None
+
+    def _zone_setting(self) -> str:
+        return f"unit.{self.draft.unit.code}.default_zone"
+
+    def default_zone(self) -> str:
+        return self.store.ui_get(self._zone_setting(), "")
+
+    def _zone_picker(self) -> QComboBox | None:
+        """The unit's zone, chosen once and filled into each new row (kept per unit in the store)."""
+        forms = self.catalog.forms_of(self.procedure) if self.procedure else []
+        zone = next((f for form in forms for f in form.fields if f.name == self.zone_field(form.code) and f.codes),
+                    None)
+        if zone is None:
+            return None
+        combo = QComboBox()
+        combo.setObjectName("default-zone")
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(6)             # the header stays narrow enough for a laptop's split
+        combo.setToolTip(tr("Vùng lương tối thiểu điền sẵn vào mỗi dòng mới của đơn vị này"))
+        combo.addItem(tr("Vùng: chưa chọn"), "")
+        for entry in codelookup.entries(codelookup.codes_of(zone)):
+            combo.addItem(f"{entry.label(self.lang)} · {entry.code}", entry.code)
+        combo.setCurrentIndex(max(0, combo.findData(self.default_zone())))
+        combo.activated.connect(lambda _i: self.set_default_zone(combo.currentData() or ""))
+        return combo
+
+    def set_default_zone(self, code: str) -> None:
+        """The unit's zone from now on; rows that are still empty (a new list's first row) take it too."""
+        self.store.ui_set(self._zone_setting(), code)
+        if self.zone is not None and self.zone.currentData() != code:
+            self.zone.setCurrentIndex(max(0, self.zone.findData(code)))
+        if not code or self.read_only:
+            return
+        for form in self.form_tabs:
+            zone = self.zone_field(form)
+            for row, values in enumerate(self.draft.rows(form)):
+                if zone and self.is_blank(form, {k: v for k, v in values.items() if k != zone}) \
+                        and values.get(zone) != code:
+                    self.edit_cell(form, row, zone, code)
+
+    def _person_for(self, form: str) -> dict[str, Any]:
+        """The next person of a list whom this form must declare and who is not declared yet, as a new row
+        of this form: the procedure's rule names the list, the codes that need a declaration and the fields
+        that match a person on both sides; fields of the same name and type are copied."""
+        for rule in self.procedure.rules if self.procedure else ():
+            p = rule.params
+            source_code = p.get("form")
+            if p.get("declaration") != form or source_code not in self.form_tabs:
+                continue
+            source, target = self.catalog.form(str(source_code)), self.catalog.form(form)
+            pairs = [tuple(m) for m in p.get("match", [])]
+            declared = self.draft.rows(form)
+            for person in self.draft.rows(str(source_code)):
+                code_field, id_field = p.get("code_field"), p.get("id_field")
+                if code_field and str(person.get(code_field) or "") not in p.get("codes", []):
+                    continue
+                if (id_field and person.get(id_field)) or not any(person.values()):
+                    continue
+                if any(_same_person(person, other, pairs) for other in declared):
+                    continue
+                return _copy_person(source, target, person, pairs)
+        return {}
+
+    def _first_row(self) -> None:
+        """A new dossier opens on its first list with one empty row (the cursor goes there when shown)."""
+        if not self.form_tabs or any(self.draft.rows(code) for code in self.form_tabs):
+            return
+        first = next(iter(self.form_tabs))
+        if self.catalog.form(first).kind == "list" and self.store.draft_info(self.draft_id).state is State.DRAFT:
+            self.apply_insert(first, 0, self.new_row(first))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._focused:
+            self._focused = True
+            QTimer.singleShot(0, self._focus_first)
+
+    def _focus_first(self) -> None:
+        """Focus the grid once the editor shows, unless the clerk is already working in it."""
+        focus = QApplication.focusWidget()
+        tab = self._current_tab()
+        if tab is not None and self.isVisible() and (focus is None or not self.isAncestorOf(focus)):
+            tab.view.first_cell()
 
     def delete_row(self, form: str, row: int) -> None:
         if 0 <= row < len(self.draft.rows(form)) and self._blocked():
@@ -447,7 +770,7 @@ class DossierEditor(QWidget):
         tab = self.form_tabs[form]
         tab.model.dataChanged.emit(tab.model.index(row, 0), tab.model.index(row, tab.model.columnCount() - 1))
         if tab.panel is not None and tab.panel.row == row:
-            tab.panel.show_row(row)
+            tab.panel.refresh()
         self._changed()
 
     def _nested(self, values: dict[str, Any], path: list[str], create_list: bool = False) -> Any:

@@ -9,7 +9,8 @@ scrolled right; a click on it brings the grid back to its left edge, where the c
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from bhxh_desk.app.ui.rows_model import CellDelegate, RowsModel
@@ -30,9 +31,18 @@ def frozen_columns(model: RowsModel) -> int:
 
 
 class GridView(QTableView):
+    """Keys as in Excel: typing starts editing, F2 edits, Tab commits and moves right (past the last column
+    to the next row's first cell, a new row after the last), Enter commits and moves down, Delete clears
+    the selected cells (one undo step, through ``clear_wanted``)."""
+
+    row_wanted = Signal()                  # Tab past the last cell of the last row
+    clear_wanted = Signal(list)            # the cells Delete clears, as (row, column) pairs
+
     def __init__(self, model: RowsModel) -> None:
         super().__init__()
         self.setModel(model)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
         self.setItemDelegate(CellDelegate(self))
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
@@ -65,6 +75,51 @@ class GridView(QTableView):
         self.verticalScrollBar().valueChanged.connect(frozen.verticalScrollBar().setValue)
         frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
         self.fit_columns()
+
+    # ---------------------------------------------------------------- keys
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        model: RowsModel = self.model()
+        current = self.currentIndex()
+        last = model.columnCount() - 1
+        if current.isValid() and action == QAbstractItemView.CursorAction.MoveNext and current.column() >= last:
+            if current.row() + 1 >= model.rowCount():
+                self.row_wanted.emit()
+            if current.row() + 1 < model.rowCount():
+                return model.index(current.row() + 1, 1)
+        if current.isValid() and action == QAbstractItemView.CursorAction.MovePrevious and current.column() <= 1:
+            return model.index(current.row() - 1, last) if current.row() > 0 else current
+        return super().moveCursor(action, modifiers)
+
+    def move_down(self) -> None:
+        current = self.currentIndex()
+        if current.isValid() and current.row() + 1 < self.model().rowCount():
+            self.setCurrentIndex(self.model().index(current.row() + 1, current.column()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if self.state() != QAbstractItemView.State.EditingState and not event.modifiers() & ~(
+                Qt.KeyboardModifier.KeypadModifier):
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.move_down()
+                return
+            if key == Qt.Key.Key_Delete:
+                cells = sorted({(i.row(), i.column()) for i in self.selectedIndexes() if i.column() > 0}
+                               or ({(self.currentIndex().row(), self.currentIndex().column())}
+                                   if self.currentIndex().isValid() and self.currentIndex().column() > 0 else set()))
+                if cells:
+                    self.clear_wanted.emit(cells)
+                return
+        super().keyPressEvent(event)
+
+    def first_cell(self) -> None:
+        """The cursor in the first editable cell, the grid focused: where a new list starts. A cursor the
+        clerk has already placed, or a cell being edited, is left alone."""
+        if self.state() == QAbstractItemView.State.EditingState:
+            return
+        if self.model().rowCount() and not self.currentIndex().isValid():
+            self.setCurrentIndex(self.model().index(0, 1))
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # ---------------------------------------------------------------- columns
 

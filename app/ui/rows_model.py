@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QStyledItemDelegate, QWidget
+from PySide6.QtWidgets import QAbstractItemDelegate, QStyledItemDelegate, QWidget
 
-from bhxh_desk.forms import fieldtypes
+from bhxh_desk.app.ui.i18n import tr
+from bhxh_desk.app.ui.pickers import CodePicker, is_code, parent_codes, settle
+from bhxh_desk.forms import codelookup, fieldtypes
 from bhxh_desk.forms.display import vnd
 from bhxh_desk.forms.errors import BhxhError
 from bhxh_desk.forms.model import Field, FieldType
@@ -26,7 +28,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def display(f: Field, value: Any) -> str:
-    """Amounts shown the Vietnamese way (5.310.000) once they parse; anything else exactly as typed."""
+    """Amounts shown the Vietnamese way (5.310.000) once they parse; anything else exactly as typed (a
+    code's label is added when the cell is painted, ``CellDelegate``)."""
     text = str(value)
     if f.type in (FieldType.MONEY, FieldType.SALARY):
         try:
@@ -49,6 +52,50 @@ def two_lines(label: str, short: int = 14) -> str:
     middle = len(label) / 2
     cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
     return label[:cut] + "\n" + label[cut + 1:]
+
+
+def field_rule(f: Field, siblings: list[Field] | tuple[Field, ...], lang: str = "vi") -> str:
+    """What the validator asks of a field, in words, for its header's tooltip: required or when, the form
+    of its value, its list and what narrows the list, its limits."""
+    kinds = {
+        FieldType.DATE: tr("Ngày, dạng dd/mm/yyyy"),
+        FieldType.BIRTHDATE: tr("Ngày sinh dd/mm/yyyy, hoặc mm/yyyy hay yyyy khi chỉ biết đến đó"),
+        FieldType.PERIOD: tr("Tháng, dạng MM/yyyy"),
+        FieldType.BHXH_ID: tr("Mã số BHXH: 10 chữ số"),
+        FieldType.PERSONAL_ID: tr("Số CCCD 12 chữ số hoặc CMND 9 chữ số"),
+        FieldType.TAX_CODE: tr("Mã số thuế: 10 chữ số, hoặc 10 chữ số-3 chữ số với chi nhánh"),
+        FieldType.PHONE: tr("Số điện thoại"),
+        FieldType.EMAIL: tr("Địa chỉ thư điện tử"),
+        FieldType.MONEY: tr("Số tiền (đồng), số nguyên"),
+        FieldType.SALARY: tr("Số tiền (đồng), hoặc hệ số lương (từ 100 trở xuống)"),
+        FieldType.RATE: tr("Tỷ lệ phần trăm, từ 0 đến 100"),
+        FieldType.INT: tr("Số nguyên"),
+    }
+    parts = []
+    if f.retired:
+        parts.append(tr("Không còn dùng"))
+    if f.required:
+        parts.append(tr("Bắt buộc"))
+    elif f.required_if is not None:
+        other = next((s for s in siblings if s.name == f.required_if.field), None)
+        parts.append(tr("Bắt buộc khi «{0}» là {1}").format(other.label(lang) if other else f.required_if.field,
+                                                             ", ".join(f.required_if.values)))
+    if f.type is FieldType.CODE and f.codes:
+        codes = codelookup.codes_of(f)
+        parts.append(tr("Một mã của danh mục «{0}» ({1} mục): gõ mã hoặc tên, Alt+↓ để xem danh sách").format(
+            codes.title_en if lang == "en" and codes.title_en else codes.title_vi, len(codes.entries)))
+        if not codes.complete:
+            parts.append(tr("Danh mục chưa đầy đủ: mã đúng dạng vẫn được nhận, kèm cảnh báo"))
+        parent = next((s for s in siblings if s.name == f.parent), None) if f.parent else None
+        if parent is not None:
+            parts.append(tr("Chỉ các mục thuộc «{0}» của dòng").format(parent.label(lang)))
+    elif f.type in kinds:
+        parts.append(kinds[f.type])
+    if f.max_len:
+        parts.append(tr("Tối đa {0} ký tự").format(f.max_len))
+    if f.min_value is not None and f.max_value is not None:
+        parts.append(tr("Từ {0} đến {1}").format(f"{f.min_value:g}", f"{f.max_value:g}"))
+    return tr("Quy tắc: ") + "; ".join(parts) + "." if parts else ""
 
 
 def column_fields(fields: tuple[Field, ...]) -> list[Field]:
@@ -89,7 +136,8 @@ class RowsModel(QAbstractTableModel):
                 return "STT" if f is None else two_lines(f.label(self.lang) + (" *" if f.required else ""))
             if role == Qt.ItemDataRole.ToolTipRole and f is not None:
                 help_text = f.help_en if self.lang == "en" and f.help_en else f.help_vi
-                return "\n".join(p for p in (f.label(self.lang), help_text, f"({f.name})") if p)
+                return "\n".join(p for p in (f.label(self.lang), help_text, field_rule(f, self.fields, self.lang),
+                                             f"({f.name})") if p)
         elif role == Qt.ItemDataRole.DisplayRole:
             return section + 1
         return None
@@ -197,8 +245,75 @@ class CellDelegate(QStyledItemDelegate):
 
     FILLED = "bhxh_filled"
 
+    def initStyleOption(self, option, index: Index) -> None:
+        """A code is painted with its label ("0 · Nữ"); the model's value stays the code."""
+        super().initStyleOption(option, index)
+        model = index.model()
+        f = model.field_at(index.column()) if isinstance(model, RowsModel) else None
+        if is_code(f) and option.text:
+            label = codelookup.label_of(f, option.text, model.lang)
+            if label:
+                option.text = f"{option.text} · {label}"
+
+    def createEditor(self, parent: QWidget, option, index: Index) -> QWidget:
+        """A code field's cell opens a picker over its code list (a commune's narrowed to the row's
+        province); any other cell, Qt's line edit."""
+        model = index.model()
+        f = model.field_at(index.column()) if isinstance(model, RowsModel) else None
+        if not is_code(f):
+            return super().createEditor(parent, option, index)
+        parent_list = parent_codes(f, model.fields)
+        parent_code = str(model.rows[index.row()].get(f.parent) or "") if f.parent else ""
+        if parent_list is None or parent_code not in codelookup.codes_of(parent_list).entries:
+            parent_code = ""
+        editor = CodePicker(f, parent_code=parent_code, parent_list=parent_list, lang=model.lang, parent=parent)
+        editor.setFrame(False)
+        editor.chosen.connect(lambda e=editor: self._chosen(e))
+        return editor
+
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         if editor.property(self.FILLED):
             return
-        super().setEditorData(editor, index)
+        if isinstance(editor, CodePicker):
+            editor.set_code(str(index.data(Qt.ItemDataRole.EditRole) or ""))
+        else:
+            super().setEditorData(editor, index)
         editor.setProperty(self.FILLED, True)
+
+    def setModelData(self, editor: QWidget, model, index: Index) -> None:
+        """A picker's cell takes the code its text resolves to; a name several entries share is asked about
+        once the editor has closed (the clerk's next cell is left as it is)."""
+        if not isinstance(editor, CodePicker):
+            super().setModelData(editor, model, index)
+            return
+        answer = editor.resolution()
+        if isinstance(answer, codelookup.Ambiguous):
+            cell = QPersistentModelIndex(index)
+            f, parent_list, window = editor.field, editor.parent_list, editor.window()
+
+            def ask() -> None:
+                text = settle(f, answer, parent_list=parent_list, lang=model.lang, parent=window)
+                if cell.isValid():
+                    model.setData(model.index(cell.row(), cell.column()), text)
+
+            QTimer.singleShot(0, ask)
+            return
+        model.setData(index, settle(editor.field, answer, parent_list=editor.parent_list, lang=model.lang,
+                                    parent=editor))
+
+    def _chosen(self, editor: CodePicker) -> None:
+        """An entry clicked in the list is committed at once, as a combo box does."""
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter commits and moves down a row, as in Excel (Qt's delegate would stay on the cell)."""
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and isinstance(watched, QWidget) and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            view = self.parent()
+            self.commitData.emit(watched)
+            self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
+            if hasattr(view, "move_down"):
+                view.move_down()
+            return True
+        return super().eventFilter(watched, event)

@@ -944,5 +944,121 @@ Draft, check, sign and file Vietnam Social Security e-transactions.</translation
         <source>Đã yêu cầu mã cho hồ sơ này: nhập mã trong tin nhắn rồi nhấn Enter, hoặc bấm Gửi lại mã.</source>
         <translation>A code was asked for this dossier: type the code from the message and press Enter, or press Send again.</translation>
     </message>
+    <message>
+        <source>Bắt buộc</source>
+        <translation>Required</translation>
+    </message>
+    <message>
+        <source>Bắt buộc khi «{0}» là {1}</source>
+        <translation>Required when “{0}” is {1}</translation>
+    </message>
+    <message>
+        <source>Chỉ các mục thuộc «{0}» của dòng</source>
+        <translation>Only the entries within the row's “{0}”</translation>
+    </message>
+    <message>
+        <source>Chọn</source>
+        <translation>Choose</translation>
+    </message>
+    <message>
+        <source>Danh mục chưa đầy đủ: mã đúng dạng vẫn được nhận, kèm cảnh báo</source>
+        <translation>The list is incomplete: a code of the right form is accepted, with a warning</translation>
+    </message>
+    <message>
+        <source>Giữ như đã gõ</source>
+        <translation>Keep as typed</translation>
+    </message>
+    <message>
+        <source>Không còn dùng</source>
+        <translation>No longer used</translation>
+    </message>
+    <message>
+        <source>Mã số BHXH: 10 chữ số</source>
+        <translation>BHXH number: 10 digits</translation>
+    </message>
+    <message>
+        <source>Mã số thuế: 10 chữ số, hoặc 10 chữ số-3 chữ số với chi nhánh</source>
+        <translation>Tax code: 10 digits, or 10 digits-3 digits for a branch</translation>
+    </message>
+    <message>
+        <source>Một mã của danh mục «{0}» ({1} mục): gõ mã hoặc tên, Alt+↓ để xem danh sách</source>
+        <translation>A code of the list “{0}” ({1} entries): type the code or the name, Alt+↓ shows the list</translation>
+    </message>
+    <message>
+        <source>Ngày sinh dd/mm/yyyy, hoặc mm/yyyy hay yyyy khi chỉ biết đến đó</source>
+        <translation>Date of birth dd/mm/yyyy, or mm/yyyy or yyyy when only that is known</translation>
+    </message>
+    <message>
+        <source>Ngày, dạng dd/mm/yyyy</source>
+        <translation>A date, dd/mm/yyyy</translation>
+    </message>
+    <message>
+        <source>Quy tắc: </source>
+        <translation>Rule: </translation>
+    </message>
+    <message>
+        <source>Số CCCD 12 chữ số hoặc CMND 9 chữ số</source>
+        <translation>CCCD number of 12 digits or CMND of 9 digits</translation>
+    </message>
+    <message>
+        <source>Số nguyên</source>
+        <translation>A whole number</translation>
+    </message>
+    <message>
+        <source>Số tiền (đồng), hoặc hệ số lương (từ 100 trở xuống)</source>
+        <translation>An amount in đồng, or a pay-scale coefficient (100 or less)</translation>
+    </message>
+    <message>
+        <source>Số tiền (đồng), số nguyên</source>
+        <translation>An amount in đồng, a whole number</translation>
+    </message>
+    <message>
+        <source>Số điện thoại</source>
+        <translation>A phone number</translation>
+    </message>
+    <message>
+        <source>Tháng, dạng MM/yyyy</source>
+        <translation>A month, MM/yyyy</translation>
+    </message>
+    <message>
+        <source>Tìm dòng theo họ tên, mã số BHXH hoặc CCCD (Enter: tiếp, Esc: đóng)</source>
+        <translation>Find a row by name, BHXH number or CCCD (Enter: next, Esc: close)</translation>
+    </message>
+    <message>
+        <source>Tối đa {0} ký tự</source>
+        <translation>At most {0} characters</translation>
+    </message>
+    <message>
+        <source>Từ {0} đến {1}</source>
+        <translation>From {0} to {1}</translation>
+    </message>
+    <message>
+        <source>Tỷ lệ phần trăm, từ 0 đến 100</source>
+        <translation>A percentage, 0 to 100</translation>
+    </message>
+    <message>
+        <source>Vùng lương tối thiểu điền sẵn vào mỗi dòng mới của đơn vị này</source>
+        <translation>The minimum-wage zone filled into each new row of this unit</translation>
+    </message>
+    <message>
+        <source>Xóa ô</source>
+        <translation>Clear cells</translation>
+    </message>
+    <message>
+        <source>gõ mã hoặc tên…</source>
+        <translation>type a code or a name…</translation>
+    </message>
+    <message>
+        <source>«{0}» ứng với nhiều mục của «{1}». Hãy chọn một:</source>
+        <translation>“{0}” matches several entries of “{1}”. Choose one:</translation>
+    </message>
+    <message>
+        <source>Địa chỉ thư điện tử</source>
+        <translation>An e-mail address</translation>
+    </message>
+    <message>
+        <source>Vùng: chưa chọn</source>
+        <translation>Zone: not chosen</translation>
+    </message>
 </context>
 </TS>
