@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Excel import at its limits (whole processes)")
     print(excel.table())
+    print()
+    print("The office store (PostgreSQL on 127.0.0.1) against the file, medians")
+    from bench import office
+
+    print(office.table())
     return 0
 
 
