@@ -256,6 +256,12 @@ def _parse_cached(field: Field, raw: str) -> object:
     return _parse(field, raw)
 
 
+def parse_uncached(field: Field, raw: object) -> object:
+    """``parse`` without its cache, for a caller that keeps its own (the validator's compiled plans, one
+    per field): the cache's key hashes the whole frozen ``Field``, which costs more than most parses."""
+    return _parse(field, raw)
+
+
 def _parse(field: Field, raw: object) -> object:
     t = field.type
     if t is FieldType.BHXH_ID:

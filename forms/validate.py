@@ -242,7 +242,7 @@ class _Plan:
         if f.retired:
             return _BAD
         try:
-            value = fieldtypes.parse(f, raw)
+            value = fieldtypes.parse_uncached(f, raw)
         except FieldError:
             return _BAD
         if self.codes is not None and value not in self.codes:
