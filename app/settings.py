@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from bhxh_desk.app.paths import Paths, default_paths, ensure_private_dir
 
 
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(NamedTuple):
+    """One setting. A NamedTuple, not a dataclass: a store opened by `sign` reads the settings, and the
+    command's start-up budget has no room for dataclasses and inspect (tests/test_envelope_signing.py)."""
+
     key: str
     type: type
     default: Any

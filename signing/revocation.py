@@ -178,21 +178,29 @@ class CrlSource:
     """Where CRLs come from: the cache folder first, then the distribution point over HTTP.
 
     ``block_unknown``: refuse a chain whose revocation cannot be told (the setting
-    ``revocation_unknown_blocks``). ``on_note``: called with each note as it is found (a face shows it
-    before the PIN is asked); ``noted`` keeps them by the leaf's serial, for a face that shows them later."""
+    ``revocation_unknown_blocks``); a callable is asked only when that happens, so a face can leave the
+    settings unread (and their dataclasses unimported) on the path that signs a checked file.
+    ``on_note``: called with each note as it is found (a face shows it before the PIN is asked); ``noted``
+    keeps them by the leaf's serial, for a face that shows them later."""
 
-    def __init__(self, cache: Path | None = None, *, block_unknown: bool = False, timeout: float = FETCH_TIMEOUT,
-                 max_bytes: int = MAX_CRL_BYTES, on_note: Callable[[Note], None] | None = None,
-                 fetcher: Callable[..., bytes] = fetch, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, cache: Path | None = None, *, block_unknown: bool | Callable[[], bool] = False,
+                 timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_CRL_BYTES,
+                 on_note: Callable[[Note], None] | None = None, fetcher: Callable[..., bytes] = fetch,
+                 clock: Callable[[], datetime] | None = None) -> None:
         self.clock = clock or (lambda: datetime.now(UTC))     # what "fresh" is measured against
         self.cache = cache
-        self.block_unknown = block_unknown
+        self._block_unknown = block_unknown
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.on_note = on_note
         self.fetcher = fetcher
         self.noted: dict[str, tuple[Note, ...]] = {}
         self._crls: dict[str, x509.CertificateRevocationList] = {}    # this process: parsed and checked once
+
+    @property
+    def block_unknown(self) -> bool:
+        block = self._block_unknown
+        return bool(block() if callable(block) else block)
 
     # ---------------------------------------------------------------- CRLs
 

@@ -36,13 +36,16 @@ def crl_source(lang: str, *, tell: bool = False):
     setting that says whether "revocation unknown" blocks. ``tell``: notes go to stderr as they are
     found (before the PIN is asked)."""
     from bhxh_desk.app.paths import default_paths
-    from bhxh_desk.app.settings import Settings
     from bhxh_desk.signing.revocation import CrlSource
 
     def on_note(note) -> None:
         print(note.message(lang), file=sys.stderr)
 
-    block = bool(Settings.load().get("revocation_unknown_blocks"))
+    def block() -> bool:          # read only when a CRL cannot be had: the checked-file path stays light
+        from bhxh_desk.app.settings import Settings
+
+        return bool(Settings.load().get("revocation_unknown_blocks"))
+
     return CrlSource(default_paths().cache / "crl", block_unknown=block, on_note=on_note if tell else None)
 
 
