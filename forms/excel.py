@@ -22,6 +22,7 @@ Zip bombs are refused before openpyxl opens the file; sheets are streamed (read-
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -108,6 +109,11 @@ def part_sheet(form: Form, table: Field) -> str:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# What a spreadsheet file (XML 1.0) cannot hold: control characters other than tab, LF and CR, and the
+# non-characters U+FFFE/U+FFFF. A draft carrying one is refused with its place, not written half.
+ILLEGAL_IN_SHEET = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def safe_text(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -147,7 +153,11 @@ def export(rows_by_form: dict[str, list[dict[str, Any]]], path: Path, catalog: C
         for r, row in enumerate(rows, start=4):
             for c, f in enumerate(fields, start=1):
                 cell = ws.cell(r, c)
-                cell.value = safe_text(row.get(f.name))
+                text = safe_text(row.get(f.name))
+                if ILLEGAL_IN_SHEET.search(text):      # openpyxl would stop with IllegalCharacterError
+                    raise ExcelError("excel.control_char", sheet=sheet, row=r - 3, field=f.label_vi,
+                                     char=f"U+{ord(ILLEGAL_IN_SHEET.search(text).group()):04X}")
+                cell.value = text
                 cell.data_type = "s"              # never a formula, whatever openpyxl makes of the text
                 cell.number_format = "@"          # text: Excel keeps 0123456789 as typed
         for i, f in enumerate(fields, start=1):

@@ -209,3 +209,23 @@ def test_a_formula_error_value_is_refused(tmp_path):
     result = import_sheet(path, "D02-TS")
     assert [(n.column, n.row, n.code) for n in result.refused] == [("C", 2, "excel.cell_error")]
     assert "#DIV/0!" in result.refused[0].message("en")
+
+
+def test_a_control_character_is_refused_with_its_place_and_nothing_written(tmp_path):
+    """A draft may carry text an Excel file cannot hold (\\x01, U+FFFF): export names the cell, writes nothing,
+    and the command line says so without 'Unexpected error'."""
+    d = example_dict()
+    d["forms"]["D02-TS"][1]["Hoten"] = "Nguyễn\x01An"
+    path = tmp_path / "out.xlsx"
+    with pytest.raises(ExcelError) as caught:
+        export({"D02-TS": d["forms"]["D02-TS"]}, path)
+    assert caught.value.code == "excel.control_char"
+    assert "dòng 2" in caught.value.message("vi") and "U+0001" in caught.value.message("vi")
+    assert not path.exists() and not list(tmp_path.iterdir())
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([*APP, "export", str(draft), "--form", "D02-TS", "-o", str(path)],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode != 0 and "U+0001" in r.stderr and "Unexpected" not in r.stderr
+    assert "không mong muốn" not in r.stderr and "Traceback" not in r.stderr and not path.exists()
