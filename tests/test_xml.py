@@ -282,3 +282,35 @@ def test_schema_errors_deep_in_a_long_list_are_found(monkeypatch):
         check_bytes(f.content, "D02-TS", f.name, row_tag="NguoiLaoDong")
         with pytest.raises(SchemaError):
             check_bytes(bad, "D02-TS", f.name, row_tag="NguoiLaoDong")
+
+
+def test_the_column_writer_writes_what_the_row_writer_writes_and_hashes_it(example):
+    """forms.xmlbuild writes a list of plain fields from one row template, column by column; the bytes must be
+    those of writing each row field by field (_write_fields), and the digest the SHA-256 of the body."""
+    import hashlib
+
+    from bench.data import d02_rows
+    from bhxh_desk.forms import xmlbuild
+    from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body
+    from bhxh_desk.forms.validate import check as validate_check
+
+    catalog = load_catalog()
+    rows = d02_rows(2100, seed=3)               # two chunks of 1,000 and a part one
+    for r in rows[:3]:                         # text C14N must escape
+        r["ghiChu"] = 'a & b < c > d "e"'
+    draft = Draft(procedure=example.procedure, period=example.period, unit=example.unit,
+                  forms={**example.forms, "D02-TS": rows}, agent=example.agent)
+    checked = validate_check(draft, catalog)
+    assert not checked.errors
+    form = catalog.form("D02-TS")
+    parsed = checked.parsed["D02-TS"]
+    by_row = []
+    for seq, row in enumerate(parsed, start=1):
+        out = [f"<{form.row_element}>"]
+        xmlbuild._write_fields(out, form.fields, row, seq)
+        out.append(f"</{form.row_element}>")
+        by_row.append("".join(out))
+    written = xmlbuild.write_form_hashed(form, list(parsed), draft)
+    assert "".join(by_row).encode() in written.data and written.data.startswith(XML_DECLARATION)
+    assert written.digest == hashlib.sha256(canonical_body(written.data)).digest()
+    assert b"a &amp; b &lt; c &gt; d \"e\"" in written.data
