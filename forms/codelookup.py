@@ -26,10 +26,13 @@ PLACE_PREFIXES = ("thanh pho", "tp", "tinh", "phuong", "xa", "dac khu", "thi tra
 
 @dataclass(frozen=True, slots=True)
 class Ambiguous:
-    """``text`` names several entries; the caller asks which one (with their labels and parents)."""
+    """``text`` names several entries; the caller asks which one (with their labels and parents).
+    ``partial``: it is only the start of their labels (a picker may offer its first match), not a whole
+    name they share."""
 
     text: str
     choices: tuple[CodeEntry, ...]
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +113,12 @@ def resolve(f: Field | str, text: str, *, parent: str | None = None) -> Resoluti
             return hits[0].code
         if hits:
             return Ambiguous(raw, tuple(hits))
-    starts = [e for e in pool if any(fold(label).startswith(fold(raw)) for label in _labels(e))]
+    wanted = fold(raw)
+    starts = [e for e in pool if any(fold(label).startswith(wanted) or _bare(fold(label)).startswith(wanted)
+                                     for label in _labels(e))]
     if len(starts) == 1:
         return starts[0].code
-    return Ambiguous(raw, tuple(starts)) if starts else NotFound(raw)
+    return Ambiguous(raw, tuple(starts), partial=True) if starts else NotFound(raw)
 
 
 def _labels(e: CodeEntry) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ def test_fold_ignores_case_accents_and_spacing():
     ("TK1-TS", "DanToc", "Kinh", "01"),
     ("TK1-TS", "Matinh_NN", "Hà Nội", "01"),       # "Thành phố Hà Nội" without its kind of place
     ("TK1-TS", "Matinh_NN", "TP Hồ Chí Minh", "79"),
+    ("TK1-TS", "Matinh_NN", "ho chi", "79"),           # the start of the name, its kind of place aside
     ("TK1-TS", "Maxa_NN", "Phường Sài Gòn", "26740"),
     ("TK1-TS", "Maxa_NN", "sai gon", "26740"),
 ])

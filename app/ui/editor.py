@@ -393,7 +393,12 @@ class FormTab(QWidget):
         QShortcut(QKeySequence.StandardKey.Paste, self.view, activated=self.paste)
 
     def add_row(self) -> None:
-        self.editor.add_row(self.form.code, self._current_row() + 1)
+        """A new row after the current one, with the cursor in its first cell (and its form below)."""
+        row = self._current_row() + 1
+        self.editor.add_row(self.form.code, row)
+        if row < len(self.model.rows):
+            self.view.setCurrentIndex(self.model.index(row, 1))
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_cells(self, cells: list[tuple[int, int]]) -> None:
         """Delete: the selected cells emptied, as one step to undo."""

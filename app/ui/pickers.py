@@ -80,7 +80,10 @@ class CodePicker(QLineEdit):
     def resolution(self) -> codelookup.Resolution:
         if self._picked is not None:
             return self._picked
-        return codelookup.resolve(self.field, self.text(), parent=self.parent_code)
+        answer = codelookup.resolve(self.field, self.text(), parent=self.parent_code)
+        if isinstance(answer, Ambiguous) and answer.partial and self.list_shown() and self.popup.currentItem():
+            return self.popup.currentItem().data(Qt.ItemDataRole.UserRole)     # the start of a name: the first match
+        return answer
 
     def set_code(self, code: str) -> None:
         self.setText(code)
@@ -126,6 +129,9 @@ class CodePicker(QLineEdit):
         if not found:
             self.hide_list()
             return
+        answer = codelookup.resolve(self.field, text, parent=self.parent_code)
+        if isinstance(answer, Ambiguous) and answer.partial:
+            self.popup.setCurrentRow(0)          # what Tab takes for the start of a name, highlighted
         self._place()
         self.popup.show()
         self.popup.raise_()
