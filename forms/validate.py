@@ -193,6 +193,7 @@ class _Plan:
         "id_lengths",
         "name",
         "pattern",
+        "quick_shapes",
         "required",
         "required_if",
         "text_limit",
@@ -213,6 +214,7 @@ class _Plan:
         self.codes = code_list(f.codes).entries if f.type is FieldType.CODE and f.codes else None
         self.defaulted = bool(f.default_when) or f.default is not None
         self.defaults: dict[tuple, str | None] = {}
+        self.quick_shapes = f.type in (FieldType.DATE, FieldType.BIRTHDATE, FieldType.SALARY, FieldType.MONEY)
         self.required = f.required
         self.required_if = f.required_if
 
@@ -241,6 +243,10 @@ class _Plan:
         f = self.field
         if f.retired:
             return _BAD
+        if type(raw) is str and self.quick_shapes:
+            value = self.quick_value(raw)
+            if value is not _BAD:
+                return value
         try:
             value = fieldtypes.parse_uncached(f, raw)
         except FieldError:
@@ -250,6 +256,40 @@ class _Plan:
         if f.type is FieldType.CODE and self.codes is None:
             return _BAD
         return value
+
+    def quick_value(self, raw: str) -> object:
+        """The parse of the common shapes of dates and amounts, made here without fieldtypes' general path
+        (its regexes, NFC and Decimal), or ``_BAD`` when the value has another shape (fieldtypes decides).
+        Each shape is a case fieldtypes parses to this same value: dd/mm/yyyy of a day that exists (and for
+        a birth date, from 1900 to today); an amount of plain ASCII digits (a salary above 100, which is an
+        amount and not a coefficient; money within the field's bounds)."""
+        t = self.field.type
+        if self.field.retired:
+            return _BAD
+        if t is FieldType.DATE or t is FieldType.BIRTHDATE:
+            if len(raw) != 10 or raw[2] != "/" or raw[5] != "/" or not raw.isascii():
+                return _BAD
+            day, month, year = raw[:2], raw[3:5], raw[6:]
+            if not (day.isdigit() and month.isdigit() and year.isdigit()):
+                return _BAD
+            try:
+                when = _date(int(year), int(month), int(day))
+            except ValueError:
+                return _BAD
+            if t is FieldType.DATE:
+                return when
+            if when.year < 1900 or when > _date.today():
+                return _BAD
+            return fieldtypes.PartialDate(when.year, when.month, when.day)
+        if (t is FieldType.SALARY or t is FieldType.MONEY) and raw.isdigit() and raw.isascii():
+            amount = int(raw)
+            if t is FieldType.SALARY:
+                return Salary(amount=amount) if amount > 100 else _BAD
+            f = self.field
+            if (f.min_value is not None and amount < f.min_value) or (f.max_value is not None and amount > f.max_value):
+                return _BAD
+            return amount
+        return _BAD
 
     def quick(self, raw: str) -> bool:
         """The value is its own parse and has no issue, shown without a call into fieldtypes."""
