@@ -161,3 +161,27 @@ def test_a_tk1ts_row_starts_from_the_d02ts_person_who_needs_one(window, qtbot):
                          "CMND": "079095000123"}]
     qtbot.mouseClick(editor.findChild(QPushButton, "add-row"), Qt.MouseButton.LeftButton)
     assert rows(window, editor, "TK1-TS")[1] == {}                  # everyone who needs one has one
+
+
+def test_tab_steps_over_a_retired_column(window, qtbot):
+    """The district columns stay in the file layout but are no longer filled (since 1/7/2025): Tab goes
+    from the province straight to the commune, so the next keys are not typed into a dead cell."""
+    editor = window.open_draft(new_600(window))
+    editor.tabs.setCurrentWidget(editor.form_tabs["TK1-TS"])
+    qtbot.mouseClick(editor.findChild(QPushButton, "add-row"), Qt.MouseButton.LeftButton)
+    tab = editor.form_tabs["TK1-TS"]
+    district = tab.model.index(0, tab.model.column_of("Mahuyen_KS"))
+    assert not district.flags() & Qt.ItemFlag.ItemIsEditable
+    tab.view.setFocus()
+    tab.view.setCurrentIndex(editor.cell_index("TK1-TS", 0, "Matinh_KS"))
+    type_text(qtbot, "79")
+    key(qtbot, Qt.Key.Key_Tab)
+    assert tab.view.currentIndex() == editor.cell_index("TK1-TS", 0, "Maxa_KS")
+    type_text(qtbot, "sai gon")
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    key(qtbot, Qt.Key.Key_Escape)
+    key(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert tab.view.currentIndex() == editor.cell_index("TK1-TS", 0, "Matinh_KS")
+    row = rows(window, editor, "TK1-TS")[0]
+    assert row["Matinh_KS"] == "79" and row["Maxa_KS"] == "26740" and "Mahuyen_KS" not in row

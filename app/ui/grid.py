@@ -79,17 +79,33 @@ class GridView(QTableView):
     # ---------------------------------------------------------------- keys
 
     def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        """Tab and Shift+Tab go from one editable cell to the next (a retired column is stepped over), and
+        from the last column to the next row's first cell, making that row after the last one."""
+        if action not in (QAbstractItemView.CursorAction.MoveNext, QAbstractItemView.CursorAction.MovePrevious):
+            return super().moveCursor(action, modifiers)
         model: RowsModel = self.model()
         current = self.currentIndex()
+        if not current.isValid():
+            return super().moveCursor(action, modifiers)
+        forward = action == QAbstractItemView.CursorAction.MoveNext
+        row, column = current.row(), current.column()
         last = model.columnCount() - 1
-        if current.isValid() and action == QAbstractItemView.CursorAction.MoveNext and current.column() >= last:
-            if current.row() + 1 >= model.rowCount():
-                self.row_wanted.emit()
-            if current.row() + 1 < model.rowCount():
-                return model.index(current.row() + 1, 1)
-        if current.isValid() and action == QAbstractItemView.CursorAction.MovePrevious and current.column() <= 1:
-            return model.index(current.row() - 1, last) if current.row() > 0 else current
-        return super().moveCursor(action, modifiers)
+        for _ in range(model.columnCount() + 1):
+            column += 1 if forward else -1
+            if column > last:
+                if row + 1 >= model.rowCount():
+                    self.row_wanted.emit()
+                if row + 1 >= model.rowCount():
+                    return current
+                row, column = row + 1, 1
+            elif column < 1:
+                if row == 0:
+                    return current
+                row, column = row - 1, last
+            index = model.index(row, column)
+            if index.flags() & Qt.ItemFlag.ItemIsEditable:
+                return index
+        return current
 
     def move_down(self) -> None:
         current = self.currentIndex()

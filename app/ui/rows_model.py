@@ -146,7 +146,10 @@ class RowsModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base if index.column() == 0 else base | Qt.ItemFlag.ItemIsEditable
+        f = self.field_at(index.column())
+        if f is None or f.retired:            # the row number; a column kept in the layout, no longer filled
+            return base
+        return base | Qt.ItemFlag.ItemIsEditable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
