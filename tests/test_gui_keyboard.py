@@ -16,9 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton
 
-from tests.test_gui_pickers import new_600, type_text
-
-KEY_DELAY_MS = 40
+from tests.test_gui_pickers import key, new_600, type_text
 
 
 @pytest.fixture
@@ -26,11 +24,6 @@ def window(offline, qtbot):
     offline.activateWindow()
     qtbot.waitExposed(offline)
     return offline
-
-
-def key(qtbot, k, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(QApplication.focusWidget(), k, modifier)
-    qtbot.wait(KEY_DELAY_MS)
 
 
 def rows(window, editor, form: str = "D02-TS") -> list[dict]:

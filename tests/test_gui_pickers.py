@@ -18,8 +18,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QStyleOptionViewItem, QTableView
 
 from bhxh_desk.app.ui.pickers import ChoiceDialog, CodePicker
-
-KEY_DELAY_MS = 40
+from tests.test_gui_typing import KEY_DELAY_MS, new_600
 
 
 @pytest.fixture
@@ -27,14 +26,6 @@ def window(offline, qtbot):
     offline.activateWindow()
     qtbot.waitExposed(offline)
     return offline
-
-
-def new_600(window) -> int:
-    from bhxh_desk.forms.draft import Draft, Unit
-
-    return window.store.create_draft(Draft(procedure="600", period="03/2026", unit=Unit(
-        code="TA1234A", name="Hoa Sen", tax_code="0312345678", agency_code="07906", signer="Lan"),
-        forms={"D02-TS": [], "TK1-TS": [], "D01-TS": []}))
 
 
 def type_text(qtbot, text: str) -> None:
