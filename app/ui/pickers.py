@@ -11,7 +11,9 @@ hospital's is never narrowed, since its code keeps the old 63 provinces' prefixe
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, Signal
+import time
+
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -195,7 +197,12 @@ class CodePicker(QLineEdit):
 
 
 class ChoiceDialog(QDialog):
-    """Which of the entries sharing a name: the clerk chooses, Enter confirms, Escape keeps the text."""
+    """Which of the entries sharing a name: the clerk chooses, Enter confirms, Escape keeps the text.
+
+    It opens right after the Tab that committed the name, while the clerk may still be typing the next cell:
+    keys that arrive in its first moment (``TYPE_AHEAD_S``) are dropped, so that they choose nothing."""
+
+    TYPE_AHEAD_S = 0.3
 
     def __init__(self, f: Field, ambiguous: Ambiguous, *, parent_list: str | None, lang: str,
                  parent: QWidget | None = None) -> None:
@@ -210,6 +217,8 @@ class ChoiceDialog(QDialog):
             self.list.addItem(item)
         self.list.setCurrentRow(0)
         self.list.itemActivated.connect(lambda *_: self.accept())
+        self.list.installEventFilter(self)
+        self.shown_at = float("inf")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Chọn"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("Giữ như đã gõ"))
@@ -223,6 +232,15 @@ class ChoiceDialog(QDialog):
         layout.addWidget(self.list)
         layout.addWidget(buttons)
         self.resize(520, 320)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown_at = time.monotonic()
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and time.monotonic() - self.shown_at < self.TYPE_AHEAD_S:
+            return True
+        return super().eventFilter(watched, event)
 
     def code(self) -> str | None:
         item = self.list.currentItem()
