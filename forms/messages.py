@@ -44,6 +44,10 @@ def render(code: str, lang: str = "vi", **params: object) -> str:
     if isinstance(what, str) and f"thing.{what.replace(' ', '_')}" in _templates():
         # The thing a message names ("unit", "row"...) is a word of the message's own language too.
         params = {**params, "what": render(f"thing.{what.replace(' ', '_')}", lang)}
+    if any(isinstance(v, dict) for v in params.values()):
+        # A parameter given in both languages ({"vi": ..., "en": ...}: a reason kept in a JSON memo) reads in
+        # the message's own.
+        params = {k: (v.get(lang) or v.get(other) or "") if isinstance(v, dict) else v for k, v in params.items()}
     try:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -71,7 +71,7 @@ class Status(NamedTuple):
 
     state: str                          # "good", "revoked", "unknown"
     revoked_at: datetime | None = None
-    reason: str = ""                    # why unknown
+    reason: dict[str, str] | None = None    # why unknown, in each language (see ``both``)
     fresh_until: datetime | None = None  # the CRL's nextUpdate: the answer holds until then
 
 
@@ -120,6 +120,14 @@ def _opener():
     return urllib.request.build_opener(Redirects)
 
 
+class CrlTooLarge(ValueError):
+    """A CRL over the size cap: refused before or while it is read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the CRL is over the limit of {limit} bytes")
+        self.limit = limit
+
+
 def fetch(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_CRL_BYTES) -> bytes:
     """The body at ``url``, at most ``max_bytes``; ``OSError`` (or ``ValueError``) saying why not."""
     import urllib.request
@@ -130,10 +138,10 @@ def fetch(url: str, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_CRL_
     with _opener().open(request, timeout=timeout) as answer:
         length = answer.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > max_bytes:
-            raise ValueError(f"the CRL is {int(length)} bytes, over the limit of {max_bytes}")
+            raise CrlTooLarge(max_bytes)
         body = answer.read(max_bytes + 1)
     if len(body) > max_bytes:
-        raise ValueError(f"the CRL is over the limit of {max_bytes} bytes")
+        raise CrlTooLarge(max_bytes)
     return body
 
 
@@ -149,28 +157,41 @@ def _next_update(crl: x509.CertificateRevocationList) -> datetime:
     return crl.next_update_utc or crl.last_update_utc + NO_NEXT_UPDATE
 
 
-def crl_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate, now: datetime) -> str | None:
+def both(code: str, **params: object) -> dict[str, str]:
+    """A reason in both languages at once: it is kept in the certificate memo's JSON with the note that
+    gives it, and the note is read later in either language (forms.messages.render picks one)."""
+    from bhxh_desk.forms.messages import LANGS, render
+
+    return {lang: render(code, lang, **params) for lang in LANGS}
+
+
+def joined(reasons: Sequence[dict[str, str]]) -> dict[str, str]:
+    return {lang: "; ".join(r[lang] for r in reasons) for lang in reasons[0]} if reasons else both("crl.no_answer")
+
+
+def crl_problem(crl: x509.CertificateRevocationList, issuer: x509.Certificate,
+                now: datetime) -> dict[str, str] | None:
     """Why this CRL cannot answer for certificates of ``issuer`` now; None when it can."""
     from cryptography import x509
     from cryptography.exceptions import UnsupportedAlgorithm
 
     if crl.issuer != issuer.subject:
-        return "the CRL was issued by someone else"
+        return both("crl.other_issuer")
     try:
         ku = issuer.extensions.get_extension_for_class(x509.KeyUsage).value
         if not ku.crl_sign:
-            return "the issuer may not sign CRLs"
+            return both("crl.issuer_cannot_sign")
     except x509.ExtensionNotFound:
         pass
     try:
         if not crl.is_signature_valid(issuer.public_key()):
-            return "the CRL's signature does not verify with its issuer's key"
+            return both("crl.bad_signature")
     except (UnsupportedAlgorithm, TypeError, ValueError) as exc:
-        return f"the CRL's signature cannot be checked: {exc}"
+        return both("crl.signature_unreadable", detail=str(exc))
     if crl.last_update_utc > now + CLOCK_SKEW:
-        return f"the CRL is dated in the future ({dmy(crl.last_update_utc)})"
+        return both("crl.future", date=dmy(crl.last_update_utc))
     if _next_update(crl) < now:
-        return f"the CRL expired on {dmy(_next_update(crl))}"
+        return both("crl.expired", date=dmy(_next_update(crl)))
     return None
 
 
@@ -235,30 +256,30 @@ class CrlSource:
             pass            # a CRL that cannot be kept is fetched again next time
 
     def crl(self, cert: x509.Certificate, issuer: x509.Certificate,
-            now: datetime) -> tuple[x509.CertificateRevocationList | None, str]:
+            now: datetime) -> tuple[x509.CertificateRevocationList | None, dict[str, str] | None]:
         """A fresh, verified CRL for ``cert``, or None and why not."""
         urls = crl_urls(cert)
         if not urls:
-            return None, "the certificate names no CRL distribution point"
+            return None, both("crl.no_point")
         reasons = []
         for url in urls:
             crl = self._cached(url, issuer, now)
             if crl is not None:
-                return crl, ""
+                return crl, None
             try:
                 data = self.fetcher(url, timeout=self.timeout, max_bytes=self.max_bytes)
                 crl = load_crl(data)
             except (OSError, ValueError) as exc:
-                reasons.append(f"{url}: {_why(exc)}")
+                reasons.append({lang: render_at(url, text) for lang, text in _why(exc).items()})
                 continue
             problem = crl_problem(crl, issuer, now)
             if problem is not None:
-                reasons.append(f"{url}: {problem}")
+                reasons.append({lang: render_at(url, text) for lang, text in problem.items()})
                 continue
             self._keep(url, data)
             self._crls[url] = crl
-            return crl, ""
-        return None, "; ".join(reasons)
+            return crl, None
+        return None, joined(reasons)
 
     def status(self, cert: x509.Certificate, issuer: x509.Certificate, now: datetime | None = None) -> Status:
         now = now or self.clock()
@@ -310,17 +331,32 @@ def chain_end(chain: Sequence[x509.Certificate]) -> datetime:
     return min(c.not_valid_after_utc for c in chain)
 
 
-def _why(exc: BaseException) -> str:
+def render_at(url: str, text: str) -> str:
+    return f"{url}: {text}"
+
+
+def _why(exc: BaseException) -> dict[str, str]:
+    """Why a CRL could not be fetched, in both languages (the OS's own words only as a detail)."""
+    import errno
+    import socket
     import urllib.error
 
     if isinstance(exc, urllib.error.HTTPError):
-        return f"HTTP {exc.code}"
+        return both("crl.http", status=exc.code)
     if isinstance(exc, urllib.error.URLError):
-        reason = exc.reason
-        return (reason.strerror or str(reason)) if isinstance(reason, OSError) else str(reason)
-    if isinstance(exc, TimeoutError):
-        return "no answer in time"
-    return str(exc) or type(exc).__name__
+        exc = exc.reason if isinstance(exc.reason, BaseException) else exc
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return both("crl.timeout")
+    if isinstance(exc, ConnectionRefusedError) or getattr(exc, "errno", None) == errno.ECONNREFUSED:
+        return both("crl.refused")
+    if isinstance(exc, socket.gaierror):
+        return both("crl.no_host")
+    if isinstance(exc, CrlTooLarge):
+        return both("crl.too_large", limit=exc.limit)
+    if isinstance(exc, ValueError):
+        return both("crl.unreadable", detail=str(exc)[:200])
+    detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+    return both("crl.unreachable", detail=detail)
 
 
 # ---------------------------------------------------------------- the source for this thread

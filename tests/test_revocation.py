@@ -119,7 +119,7 @@ def test_a_stale_crl_is_not_used_and_a_stale_copy_is_fetched_again(crls, rpki, t
     leaf = rpki.leaf()
     crls.files["/issuing.crl"] = rpki.crl(rpki.intermediate, this_update=NOW - timedelta(days=10), days=7)
     (note,) = trust(rpki, leaf, source=CrlSource(tmp_path / "crl")).notes
-    assert "expired on" in note.message("en")
+    assert "expired on" in note.message("en") and "đã hết hạn ngày" in note.message("vi")
     crls.files["/issuing.crl"] = rpki.crl(rpki.intermediate)
     assert trust(rpki, leaf, source=CrlSource(tmp_path / "crl")).notes == ()
     assert crls.hits["/issuing.crl"] == 2
@@ -145,11 +145,15 @@ def test_an_oversized_crl_is_refused(crls, rpki, tmp_path):
     crls.files["/issuing.crl"] = b"0" * 5000
     (note,) = trust(rpki, leaf, source=CrlSource(tmp_path / "crl", max_bytes=4096)).notes
     assert "over the limit of 4096" in note.message("en")
+    assert "vượt quá giới hạn 4096 byte" in note.message("vi") and "limit" not in note.message("vi")
 
 
 def test_a_certificate_without_a_distribution_point_is_unknown(pki, tmp_path):
     notes = trust(pki, pki.leaf(), source=CrlSource(tmp_path / "crl")).notes
     assert len(notes) == 2 and all("names no CRL distribution point" in n.message("en") for n in notes)
+    # the reason reads in the note's language too (it said "(the certificate names no …)" in Vietnamese)
+    assert all("không ghi điểm phân phối CRL" in n.message("vi") and "certificate" not in n.message("vi")
+               for n in notes)
 
 
 # ---------------------------------------------------------------- sign and verify, as a user runs them
