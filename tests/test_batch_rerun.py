@@ -9,6 +9,9 @@ import os
 import subprocess
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bhxh_desk.signing.dossier import verify_dossier
 from tests.conftest import ROOT, minimal_dict
 
@@ -114,3 +117,39 @@ def test_a_batch_on_a_server_reads_attachments_from_the_folder_it_is_given(hsm, 
     assert r.returncode == 0, r.stderr
     r = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
     assert r.returncode == 0 and r.stderr.count("already signed") == 2, r.stderr
+
+
+def _one_shot(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def test_the_draft_digest_hashed_in_pieces_is_that_of_the_whole_text():
+    """Records written before the digest was streamed must still match: the pieces hash to the digest of the
+    one-shot JSON text, over more rows than one piece, an agent and an attachment."""
+    from bhxh_desk.app.actions import batch
+    from bhxh_desk.forms.draft import draft_from_dict
+    from tests.conftest import example_dict
+
+    d = example_dict()
+    base = d["forms"]["D02-TS"][0]
+    d["forms"]["D02-TS"] = [dict(base, Masobhxh=f"{i:010d}", Hoten=f"Người \"{i}\" ư") for i in range(2345)]
+    draft = draft_from_dict(d)
+    whole = hashlib.sha256(_one_shot(draft.to_dict()).encode("utf-8")).hexdigest()
+    assert batch.draft_digest(draft) == whole
+    assert batch.parts_digest([b"ab", memoryview(b"xcd")[1:], b""]) == hashlib.sha256(b"abcd").hexdigest()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=3),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.integers(0, 4))
+def test_json_pieces_join_to_the_one_shot_text(value, depth):
+    from bhxh_desk.app.actions import batch
+
+    assert "".join(batch._json_pieces(value, depth)) == _one_shot(value)

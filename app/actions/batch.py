@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,17 +39,56 @@ def source_digest(source: str | Path, folders: Any = None) -> str:
     """What a dossier is made from: a draft by its content (the same values, whatever the layout of the
     file), an unsigned BHXHDienTu.xml by its bytes."""
     with open(source, "rb") as fh:
+        if fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            fh.seek(0)
+            return hashlib.file_digest(fh, "sha256").hexdigest()      # read in blocks, never held whole
+        fh.seek(0)
         data = fh.read()
-    if data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return hashlib.sha256(data).hexdigest()
     from bhxh_desk.forms.draft import loads
 
     return draft_digest(loads(data, Path(source).resolve().parent, folders))
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_ROWS_PER_PIECE = 1000
+
+
 def draft_digest(draft: Any) -> str:
-    text = json.dumps(draft.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the draft as ``json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":"))``
+    writes it, hashed piece by piece: a 100,000-row draft's text (~65 MB, and as much again in UTF-8) is
+    never made whole. The digest is that of the one-shot text (tests/test_batch_rerun.py compares them), so
+    records written before stay valid."""
+    h = hashlib.sha256()
+    for piece in _json_pieces(draft.to_dict(), 3):
+        h.update(piece.encode("utf-8"))
+    return h.hexdigest()
+
+
+def _json_pieces(value: Any, depth: int) -> Any:
+    """The compact, key-sorted JSON text of ``value`` in pieces: dicts and lists are opened ``depth`` levels
+    down, the rest (and lists' items, a thousand at a time) written by the C encoder, so the text is the
+    same as the one-shot ``_ENCODER.encode``."""
+    if depth <= 0 or not isinstance(value, dict | list | tuple) or (
+            isinstance(value, dict) and not all(isinstance(k, str) for k in value)):
+        yield _ENCODER.encode(value)
+    elif isinstance(value, dict):
+        yield "{"
+        for i, key in enumerate(sorted(value)):
+            yield ("," if i else "") + _ENCODER.encode(key) + ":"
+            yield from _json_pieces(value[key], depth - 1)
+        yield "}"
+    elif depth == 1 or not any(isinstance(v, dict | list | tuple) for v in value[:1]):
+        yield "["
+        for at in range(0, len(value), _ROWS_PER_PIECE):
+            yield ("," if at else "") + _ENCODER.encode(value[at:at + _ROWS_PER_PIECE])[1:-1]
+        yield "]"
+    else:
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ","
+            yield from _json_pieces(item, depth - 1)
+        yield "]"
 
 
 def read_record(output: Path) -> Record | None:
@@ -62,11 +101,19 @@ def read_record(output: Path) -> Record | None:
         return None
 
 
-def write_record(output: Path, source_sha256: str, signed: bytes) -> None:
+def parts_digest(parts: Iterable[bytes | memoryview]) -> str:
+    """SHA-256 of the pieces as written one after the other, without joining them (a 100,000-row signed
+    file is ~148 MB: joined, it would be held twice)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
+def write_record(output: Path, source_sha256: str, signed_sha256: str) -> None:
     from bhxh_desk.app.actions.files import write_atomically
 
-    body = {"format": RECORD_FORMAT, "source_sha256": source_sha256,
-            "signed_sha256": hashlib.sha256(signed).hexdigest()}
+    body = {"format": RECORD_FORMAT, "source_sha256": source_sha256, "signed_sha256": signed_sha256}
     write_atomically(record_path(output), json.dumps(body).encode("utf-8"))
 
 
@@ -117,7 +164,7 @@ class RecordingSink:
 
         try:
             digest = draft_digest(dossier.draft) if dossier.draft is not None else source_digest(source)
-            write_record(output, digest, b"".join(parts))
+            write_record(output, digest, parts_digest(parts))
         except (OSError, BhxhError):
             with contextlib.suppress(OSError):
                 os.unlink(record_path(output))     # no record: the next run signs it again, never skips wrongly

@@ -9,7 +9,9 @@ fills and checks is that form's ``[register_rules]`` table; nothing here names a
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,9 +31,19 @@ def _id_fields(form: Form) -> tuple[str | None, str | None]:
 DECLARED_IN = "_declared_in"      # the stored dossier a person was last declared in, kept with the row
 
 
+_UPSERT = """INSERT INTO employees (unit, ma_so_bhxh, cccd, row_json, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(unit, ma_so_bhxh, cccd) DO UPDATE SET row_json = excluded.row_json,
+             updated_at = excluded.updated_at"""
+_BATCH = 1000                     # people per executemany: a 100,000-row dossier is never held as one list
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def remember(store: Store, draft: Draft, draft_id: int | None = None) -> int:
-    """Write the people of a dossier's list forms to the unit's register; returns how many. ``draft_id``,
-    the stored dossier they come from, lets that dossier's own check ignore them (``check``)."""
+    """Write the people of a dossier's list forms to the unit's register, in one transaction; returns how
+    many. ``draft_id``, the stored dossier they come from, lets that dossier's own check ignore them
+    (``check``). The rows go in batches through ``executemany`` (one statement prepared, a thousand rows a
+    call), made as they are written: after signing 100,000 rows, a list of every row's tuple would add its
+    own ~100 MB to the peak."""
     catalog = load_catalog()
     count = 0
     with store.transaction() as c:
@@ -39,20 +51,26 @@ def remember(store: Store, draft: Draft, draft_id: int | None = None) -> int:
             form = catalog.forms.get(code)
             if form is None or not form.register:
                 continue
-            bhxh, cccd = _id_fields(form)
-            for row in rows:
-                key_b, key_c = str(row.get(bhxh) or "") if bhxh else "", str(row.get(cccd) or "") if cccd else ""
-                if not key_b and not key_c:
-                    continue
-                kept = {k: v for k, v in row.items() if k not in _not_filled(form)}
-                if draft_id is not None:
-                    kept[DECLARED_IN] = draft_id
-                c.execute("""INSERT INTO employees (unit, ma_so_bhxh, cccd, row_json, updated_at) VALUES (?, ?, ?, ?, ?)
-                             ON CONFLICT(unit, ma_so_bhxh, cccd) DO UPDATE SET row_json = excluded.row_json,
-                             updated_at = excluded.updated_at""",
-                          (draft.unit.code, key_b, key_c, json.dumps(kept, ensure_ascii=False), _now()))
-                count += 1
+            people = _people(draft.unit.code, form, rows, draft_id)
+            while batch := list(itertools.islice(people, _BATCH)):
+                c.executemany(_UPSERT, batch)
+                count += len(batch)
     return count
+
+
+def _people(unit: str, form: Form, rows: Iterable[dict[str, Any]], draft_id: int | None) -> Iterator[tuple]:
+    """The register's rows for one form, one tuple per person with an ID (the others are not kept)."""
+    bhxh, cccd = _id_fields(form)
+    skipped = _not_filled(form)
+    encode = _ENCODER.encode
+    for row in rows:
+        key_b, key_c = str(row.get(bhxh) or "") if bhxh else "", str(row.get(cccd) or "") if cccd else ""
+        if not key_b and not key_c:
+            continue
+        kept = {k: v for k, v in row.items() if k not in skipped}
+        if draft_id is not None:
+            kept[DECLARED_IN] = draft_id
+        yield unit, key_b, key_c, encode(kept), _now()
 
 
 def lookup(store: Store, unit: str, *, ma_so_bhxh: str = "", cccd: str = "") -> dict[str, Any] | None:
