@@ -533,6 +533,7 @@ class DossierEditor(QWidget):
         header.addWidget(remove)
         header.addSpacing(12)
         header.addWidget(title, 1)
+        header.addSpacing(12)            # the cut title never runs into "Kỳ kê khai" (seen under Xvfb)
         header.addWidget(QLabel(tr("Kỳ kê khai")))
         header.addWidget(self.period)
         self.zone = self._zone_picker()
