@@ -112,6 +112,13 @@ def test_the_list_codes_of_d02ts_by_label_and_by_readable_value(window, qtbot):
     option = QStyleOptionViewItem()
     view.itemDelegate().initStyleOption(option, index)
     assert option.text == "0 · Nữ"
+    # the frozen name columns paint a code the same way (they showed a bare "TM" once scrolled right)
+    frozen = view.frozen.itemDelegate()
+    pa = editor.cell_index("D02-TS", 0, "pa")
+    assert not view.frozen.isColumnHidden(pa.column())
+    option = QStyleOptionViewItem()
+    frozen.initStyleOption(option, pa)
+    assert option.text == "TM · Tăng mới"
 
 
 def test_a_typed_code_and_a_mouse_click_in_the_list_are_taken_too(window, qtbot):

@@ -57,6 +57,7 @@ class GridView(QTableView):
         frozen.setSelectionModel(self.selectionModel())
         frozen.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         frozen.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        frozen.setItemDelegate(CellDelegate(frozen))     # paints codes with their labels, as the grid does
         frozen.verticalHeader().setVisible(False)
         frozen.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         frozen.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
