@@ -76,3 +76,29 @@ def test_a_second_dossier_for_the_same_filing_is_told_in_the_window(qtbot, two_w
     second.new_dossier()
     told = second.statusBar().currentMessage()
     assert "Nguyễn Văn An" in told and "600" in told, told
+
+
+def test_a_change_to_a_dossier_another_clerk_holds_says_who_holds_it(qtbot, two_windows):
+    """Typing into the read-only copy (the grid's edit_blocked) explains itself: it said nothing before."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    draft_id, (first, second) = two_windows
+    first.open_draft(draft_id)
+    theirs = second.open_draft(draft_id)
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.close()
+        else:
+            QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    theirs.edit_blocked.emit()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert AN.name in seen[0] and "chỉ xem" in seen[0]
+    with Store(second.store.path) as check:
+        assert check.load_draft(draft_id).forms == first.store.load_draft(draft_id).forms     # nothing changed

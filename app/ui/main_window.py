@@ -460,6 +460,14 @@ class MainWindow(QMainWindow):
             return False
         self._asking = True
         try:
+            keeper = getattr(editor, "lease_keeper", None)
+            if getattr(self.store, "moved_to", None) or (keeper is not None and editor.leased is False):
+                # Not the dossier's state: another clerk holds it, or this store moved to the office's.
+                why = (BhxhError("store.moved", path=self.store.location, url=self.store.moved_to).message(self.lang)
+                       if getattr(self.store, "moved_to", None) else keeper.label.text())
+                QMessageBox.information(self, tr("Hồ sơ chỉ xem"), why)
+                self._show_stored(editor)
+                return False
             if workflow.lock(state) is Lock.ASK:
                 answer = QMessageBox.question(self, tr("Sửa hồ sơ"), render(workflow.EDIT_QUESTION[state], self.lang),
                                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
