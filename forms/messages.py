@@ -52,3 +52,9 @@ def render(code: str, lang: str = "vi", **params: object) -> str:
         return template.format(**params)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def both(code: str, **params: object) -> dict[str, str]:
+    """A message in both languages at once, as a parameter of another message (a reason): it can be kept in
+    JSON with what it explains and read later in either language (``render`` picks the message's own)."""
+    return {lang: render(code, lang, **params) for lang in LANGS}

@@ -159,10 +159,10 @@ def _next_update(crl: x509.CertificateRevocationList) -> datetime:
 
 def both(code: str, **params: object) -> dict[str, str]:
     """A reason in both languages at once: it is kept in the certificate memo's JSON with the note that
-    gives it, and the note is read later in either language (forms.messages.render picks one)."""
-    from bhxh_desk.forms.messages import LANGS, render
+    gives it, and the note is read later in either language."""
+    from bhxh_desk.forms.messages import both as in_both
 
-    return {lang: render(code, lang, **params) for lang in LANGS}
+    return in_both(code, **params)
 
 
 def joined(reasons: Sequence[dict[str, str]]) -> dict[str, str]:

@@ -177,6 +177,9 @@ def test_a_foreign_file_is_reported_and_never_replaced(tmp_path, kind):
     with pytest.raises(StoreError) as info:
         Store(path)
     assert info.value.code == "store.foreign" and str(path) in info.value.message("en")
+    # the reason reads in the message's language (it said "(not a SQLite database)" in Vietnamese)
+    why_vi = "không phải tệp SQLite" if kind == "text" else "tệp SQLite của chương trình khác: invoices"
+    assert why_vi in info.value.message("vi") and "database" not in info.value.message("vi")
     r = cli("drafts", "--store", str(path), "list", home=tmp_path / "home")
     assert r.returncode == 2 and "not a bhxh-desk store" not in r.stderr and "không phải kho" in r.stderr
     r = cli("store", "recover", "--store", str(path), home=tmp_path / "home")

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from bhxh_desk.app.paths import ensure_private_dir
 from bhxh_desk.forms.errors import StoreError
+from bhxh_desk.forms.messages import both
 
 _logger = logging.getLogger("bhxh-desk.store")
 
@@ -219,7 +220,7 @@ def before_open(path: Path) -> Opening:
     except FileNotFoundError:
         return Opening(True, None)
     except IsADirectoryError:
-        raise StoreError("store.foreign", path=str(path), reason="a folder") from None
+        raise StoreError("store.foreign", path=str(path), reason=both("store.why.folder")) from None
     if not head:
         wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
@@ -234,7 +235,7 @@ def before_open(path: Path) -> Opening:
              "store", path)
         return Opening(True, None)
     if head != SQLITE_HEADER:
-        raise StoreError("store.foreign", path=str(path), reason="not a SQLite database")
+        raise StoreError("store.foreign", path=str(path), reason=both("store.why.not_sqlite"))
     return Opening(False, None)
 
 
@@ -257,7 +258,7 @@ def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
         raise StoreError("store.foreign", path=str(path), reason=foreign)
 
 
-def foreign_tables(conn: sqlite3.Connection) -> str | None:
+def foreign_tables(conn: sqlite3.Connection) -> dict[str, str] | None:
     """Why a SQLite file is another program's: it has tables but no schema version of ours (our version is
     set by the very transaction that makes our tables). None when it is ours, or empty."""
     # Tables first, then the version: another process may be making the store this very moment, and its
@@ -265,7 +266,7 @@ def foreign_tables(conn: sqlite3.Connection) -> str | None:
     tables = [n for (n,) in sqlite3.Connection.execute(conn, "SELECT name FROM sqlite_master WHERE type = 'table'")]
     version = sqlite3.Connection.execute(conn, "PRAGMA user_version").fetchone()[0]
     if version == 0 and tables:
-        return "a SQLite database of another program (" + ", ".join(sorted(tables)[:3]) + ")"
+        return both("store.why.other_program", tables=", ".join(sorted(tables)[:3]))
     return None
 
 
