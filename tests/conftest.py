@@ -118,6 +118,15 @@ def offline(offline_app):
     return offline_app.window
 
 
+@pytest.fixture
+def window(offline, qtbot):
+    """The window outside test mode, shown and active: key events go to it (the typing, picker, keyboard
+    and state tests; a test file may define its own)."""
+    offline.activateWindow()
+    qtbot.waitExposed(offline)
+    return offline
+
+
 # ---------------------------------------------------------------- the office store (a real PostgreSQL)
 
 @pytest.fixture(scope="session")

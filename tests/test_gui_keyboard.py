@@ -19,13 +19,6 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton
 from tests.test_gui_pickers import key, new_600, type_text
 
 
-@pytest.fixture
-def window(offline, qtbot):
-    offline.activateWindow()
-    qtbot.waitExposed(offline)
-    return offline
-
-
 def rows(window, editor, form: str = "D02-TS") -> list[dict]:
     window.runner.wait(10_000)
     return window.store.load_draft(editor.draft_id).forms[form]

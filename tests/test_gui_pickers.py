@@ -22,13 +22,6 @@ from bhxh_desk.app.ui.pickers import ChoiceDialog, CodePicker
 from tests.test_gui_typing import KEY_DELAY_MS, new_600
 
 
-@pytest.fixture
-def window(offline, qtbot):
-    offline.activateWindow()
-    qtbot.waitExposed(offline)
-    return offline
-
-
 def type_text(qtbot, text: str) -> None:
     """Key by key into whatever has the focus; a Vietnamese letter as the input method commits it."""
     for ch in text:

@@ -21,13 +21,6 @@ from tests.conftest import ROOT
 from tests.test_gui_typing import new_600
 
 
-@pytest.fixture
-def window(offline, qtbot):
-    offline.activateWindow()
-    qtbot.waitExposed(offline)
-    return offline
-
-
 class Questions:
     """QMessageBox.question answered by the test, each question kept."""
 

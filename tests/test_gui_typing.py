@@ -17,14 +17,6 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 KEY_DELAY_MS = 40
 
 
-@pytest.fixture
-def window(offline, qtbot):
-    """The window outside test mode, shown and active: key events go to it."""
-    offline.activateWindow()
-    qtbot.waitExposed(offline)
-    return offline
-
-
 def new_600(window) -> int:
     from bhxh_desk.forms.draft import Draft, Unit
 
