@@ -13,7 +13,7 @@ well-formed and valid are the caller's part (``signing.envelope`` checks them be
 from __future__ import annotations
 
 import binascii
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pybase64
 
@@ -113,6 +113,7 @@ class FormBytes(NamedTuple):
 
     data: bytes
     digest: bytes
+    check: Any = None       # forms.background.Background: its XSD check, when it runs beside signing
 
 
 class Built(NamedTuple):

@@ -26,6 +26,7 @@ from typing import Any
 import pybase64
 
 from bhxh_desk.forms import fieldtypes, schemas
+from bhxh_desk.forms.background import Background
 from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, escape
 from bhxh_desk.forms.catalog import Catalog, code_list, load_catalog
 from bhxh_desk.forms.checkmemo import CheckMemo
@@ -92,7 +93,7 @@ def write_form(form: Form, parsed_rows: Iterable[dict[str, Any]], draft: Draft,
 
 
 def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draft,
-                      memo: CheckMemo | None = None) -> FormBytes:
+                      memo: CheckMemo | None = None, *, check_later: bool = False) -> FormBytes:
     """``write_form``, and the digest of the body, which the signer needs and so never computes again.
     ``parsed_rows`` is emptied (each row set to None once written): the parsed rows of a 100,000-row list
     are 170 MB, let go while the file grows.
@@ -100,7 +101,13 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
     A list of plain fields (no nested group or list) is written column by column (``_flat_rows``): each
     field's texts in one pass, then each row from one template. Rows are encoded a thousand at a time
     into a byte buffer, and hashed as they go: a 100,000-row list never exists as millions of small
-    strings, nor as one string, at once."""
+    strings, nor as one string, at once.
+
+    ``check_later``: the XSD check runs in a second thread (``forms.background``) and its handle is
+    returned in ``FormBytes.check``; the caller must wait for it before the file leaves the process
+    (signing does, in ``signing.envelope.PreparedEnvelope.sign_in_parts``). lxml parses and validates
+    without the GIL, so on two cores the 0.2 s check of 10,000 rows overlaps the envelope, the
+    certificate check and the signing."""
     head: list[str] = [f"<{form.root}>"]
     last = len(form.rows_path) - 1
     ctx = _context(draft)
@@ -138,10 +145,18 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
     put(f"{tail}<{form.signature_element}></{form.signature_element}></{form.root}>".encode())
     data = buf.getvalue()
     buf.close()
-    schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
     digest = hasher.digest()
-    (memo or CheckMemo()).remember(form.code, digest)
+    memo = memo or CheckMemo()
+    if check_later:
+        return FormBytes(data, digest, Background(_check_form, data, form, digest, memo, name="form-check"))
+    _check_form(data, form, digest, memo)
     return FormBytes(data, digest)
+
+
+def _check_form(data: bytes, form: Form, digest: bytes, memo: CheckMemo) -> None:
+    """The form file against its XSD; only a file that passed is remembered as checked."""
+    schemas.check_bytes(data, form.code, f"{form.code}.xml", row_tag=form.row_element)
+    memo.remember(form.code, digest)
 
 
 def _flat_rows(form: Form, rows: list[dict[str, Any]], first_seq: int) -> str:
@@ -186,10 +201,13 @@ class Dossier:
     files: list[FormFile]
     created: date | None = None      # NgayLap of an envelope read back; None means the day it is signed
     digests: dict[str, bytes] | None = None     # file name -> SHA-256 of each form's body, as written here
+    checks: dict[str, Background] | None = None  # file name -> its XSD check still running (check_later)
 
 
-def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | None = None) -> Dossier:
-    """Validate the draft, then build one unsigned file per form that has rows."""
+def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | None = None, *,
+                check_later: bool = False) -> Dossier:
+    """Validate the draft, then build one unsigned file per form that has rows (``check_later``: see
+    ``write_form_hashed``)."""
     catalog = catalog or load_catalog()
     checked = check(draft, catalog)
     if checked.errors:
@@ -197,13 +215,16 @@ def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | 
     draft = _clean(draft, checked.unit)
     files = []
     digests = {}
+    checks = {}
     for form in catalog.forms_of(_procedure(draft, catalog)):
         rows = checked.parsed.pop(form.code, None)
         if rows:
-            written = write_form_hashed(form, rows, draft, memo)
+            written = write_form_hashed(form, rows, draft, memo, check_later=check_later)
             files.append(FormFile(code=form.code, description=form.name_vi, name=f"{form.code}.xml",
                                   content=written.data))
             digests[f"{form.code}.xml"] = written.digest
+            if written.check is not None:
+                checks[f"{form.code}.xml"] = written.check
         del rows
     from bhxh_desk.forms.attachments import ATTACHMENT_CODE, KIND_LIST
 
@@ -216,7 +237,7 @@ def build_forms(draft: Draft, catalog: Catalog | None = None, memo: CheckMemo | 
               for a in draft.attachments]
     # The dossier keeps the header only: the rows now live in the files, and a large list is not held twice.
     header = Draft(procedure=draft.procedure, period=draft.period, unit=draft.unit, forms={}, agent=draft.agent)
-    return Dossier(draft=header, files=files, digests=digests)
+    return Dossier(draft=header, files=files, digests=digests, checks=checks or None)
 
 
 def build_form_files(draft: Draft, catalog: Catalog | None = None) -> list[FormFile]:
@@ -270,6 +291,7 @@ def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = 
     ], close=False)
     out.append("<ToKhais>")
     known = (dossier.digests or {}) if files is dossier.files else {}
+    pending = (dossier.checks or {}) if files is dossier.files else {}
     buf = io.BytesIO()              # see write_form_hashed: getvalue() does not copy
     buf.write(XML_DECLARATION)
     for f in files:                 # the base64 goes straight into the byte buffer, never through a str
@@ -292,7 +314,11 @@ def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = 
     # is base64Binary by construction, and validating 7 MB of it per 10,000 rows took longer than signing.
     skeleton = cut_payloads(data)
     schemas.check_bytes(skeleton.skeleton if skeleton is not None else data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
-    forms = {i: FormBytes(f.content, known[f.name]) for i, f in enumerate(files) if f.name in known}
+    forms = {i: FormBytes(f.content, known[f.name], pending.get(f.name))
+             for i, f in enumerate(files) if f.name in known}
+    if pending and not to_sign:           # a file that leaves this module has passed its XSD check
+        for waiting in pending.values():
+            waiting.result()
     if to_sign:
         text = read_canonical(data, lengths=False)
         if text is None:
@@ -315,5 +341,5 @@ def build_for_signing(draft: Draft, *, created: date | None = None, catalog: Cat
     """``build_unsigned``, with what signing needs from it (``Built``; ``to_sign``: see
     ``build_envelope_for_signing``)."""
     catalog = catalog or load_catalog()
-    return build_envelope_for_signing(build_forms(draft, catalog, memo), created=created, catalog=catalog,
-                                      memo=memo, to_sign=to_sign)
+    return build_envelope_for_signing(build_forms(draft, catalog, memo, check_later=to_sign), created=created,
+                                      catalog=catalog, memo=memo, to_sign=to_sign)

@@ -8,7 +8,12 @@ each form at its slot, the new form texts spliced into the envelope, then the en
 Why it is fast, and still checks everything:
 
 - The envelope's XSD check parses it in a second thread while this one decodes the forms (lxml lets
-  other threads run while it parses and validates).
+  other threads run while it parses and validates). A form just built by this process
+  (``forms.xmlbuild.build_for_signing(to_sign=True)``) comes with its XSD check still running in its own
+  thread; ``sign_in_parts`` waits for it before it hands the signed file over, so the check overlaps the
+  certificate check, the login and the signing, and a form that fails it is never written anywhere.
+  (Such a failure would be a fault of the builder, which writes only validated values: it then shows
+  after the PIN, where any other is shown before.)
 - A form whose exact bytes already passed the full checks (``forms.checkmemo``, for example because
   ``bhxh-desk build`` wrote it) is not parsed again; any other form is parsed and checked in full.
 - The envelope is not rebuilt: only each form's base64 text changes, and the base64 of the unchanged
@@ -18,13 +23,13 @@ Why it is fast, and still checks everything:
 from __future__ import annotations
 
 import hashlib
-import threading
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pybase64
 
 from bhxh_desk.forms import schemas
+from bhxh_desk.forms.background import Background
 from bhxh_desk.forms.canonical import XML_DECLARATION, canonical_body, canonicalize, looks_canonical
 from bhxh_desk.forms.checkmemo import CheckMemo
 from bhxh_desk.forms.envelope import (
@@ -51,29 +56,7 @@ class PreparedForm(NamedTuple):
     content: bytes          # the canonical, checked, unsigned form file
     digest: bytes           # SHA-256 of its canonical body
     reusable: bool          # the envelope's base64 text is exactly base64(content)
-
-
-class _Background:
-    """Work run in a thread; its error is raised, or its value returned, where the result is needed."""
-
-    def __init__(self, target, *args) -> None:
-        self._error: BaseException | None = None
-        self._value = None
-
-        def run() -> None:
-            try:
-                self._value = target(*args)
-            except BaseException as exc:     # handed to the waiting thread, which raises it
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="envelope-check", daemon=True)
-        self._thread.start()
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+    check: Background | None = None     # its XSD check, still running beside signing (built here)
 
 
 def _check_envelope(data: bytes, memo: CheckMemo) -> bytes:
@@ -118,8 +101,12 @@ class PreparedEnvelope(NamedTuple):
             payloads[form.position] = _base64_after_change(self.text.payload(form.position) if form.reusable else None,
                                                         signed)
             del signed
-        return sign_file_at(self.text.data, ENVELOPE_SIGNATURE, signer, signing_time=when,
-                            edits=edits(self.text, payloads))
+        signed = sign_file_at(self.text.data, ENVELOPE_SIGNATURE, signer, signing_time=when,
+                              edits=edits(self.text, payloads))
+        for form in self.forms:             # a form built here whose XSD check ran beside the signing
+            if form.check is not None:
+                form.check.result()         # its SchemaError, if any: the signed file is never handed over
+        return signed
 
 
 def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[int, bytes]:
@@ -179,7 +166,7 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None =
     at = data.rfind(slot)
     if at >= 0 and not data.startswith(f"</{ENVELOPE_SIGNATURE}>".encode(), at + len(slot)):
         raise XmlError("xml.already_signed", file=ENVELOPE_NAME)
-    envelope_check = _Background(_check_envelope, data, memo)
+    envelope_check = Background(_check_envelope, data, memo, name="envelope-check")
     try:
         text = read_canonical(data)
     except XmlError:
@@ -190,7 +177,7 @@ def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None =
         text = read_canonical(canonicalize(data), parsed=True)
         if text is None:
             raise XmlError("xml.malformed", reason="the envelope cannot be put in canonical form")
-        envelope_check = _Background(_check_envelope, text.data, memo)
+        envelope_check = Background(_check_envelope, text.data, memo, name="envelope-check")
     try:
         forms = _prepare_forms(text, memo)
     finally:                                # never sign, or report form errors, on an envelope that is not valid
@@ -207,10 +194,11 @@ def _prepare_forms(text: EnvelopeText, memo: CheckMemo, built: Built | None = No
         if layout is None or carried.extension != "xml":
             continue                          # an attachment, carried as it is
         done = built.forms.get(i) if built is not None else None
-        if done is not None and memo.known(layout.code, done.digest):
+        if done is not None and (done.check is not None or memo.known(layout.code, done.digest)):
             forms.append(PreparedForm(position=i, slot=layout.signature_element, content=done.data,
                                       digest=done.digest,
-                                      reusable=len(text.payload(i)) == (len(done.data) + 2) // 3 * 4))
+                                      reusable=len(text.payload(i)) == (len(done.data) + 2) // 3 * 4,
+                                      check=done.check))
             continue
         payload = text.payload(i)
         content = decode_payload(payload, carried.name)
