@@ -138,7 +138,10 @@ def _where_unencodable(value: Any, where: str = "") -> str:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = dict(pairs)
+    if len(out) == len(pairs):      # no key twice (the usual case: one C call, not a loop per key)
+        return out
+    out = {}
     for key, value in pairs:
         if key in out:
             raise DraftError("draft.duplicate_key", key=key)
@@ -150,9 +153,14 @@ def _reject_constant(name: str) -> None:
     raise DraftError("draft.unreadable", reason=name)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _row(value: Any, where: str) -> Row:
     if not isinstance(value, dict):
         raise DraftError("draft.shape", where=where, expected="object")
+    if _PLAIN.issuperset(map(type, value.values())):        # a plain row (most are): nothing nested to check
+        return value
     for key, v in value.items():
         if isinstance(v, list):
             for i, sub in enumerate(v):
@@ -162,12 +170,14 @@ def _row(value: Any, where: str) -> Row:
     return value
 
 
-def draft_from_dict(data: Any, base: Path | None = None, folders: AttachmentFolders | None = None) -> Draft:
+def draft_from_dict(data: Any, base: Path | None = None, folders: AttachmentFolders | None = None, *,
+                    normalized: bool = False) -> Draft:
     """Check the shape and NFC-normalise every text; values themselves are the validator's business.
     ``base`` is the folder that attachment paths are relative to (the draft file's); ``folders`` where their
-    files may be read (default: ``base`` alone)."""
+    files may be read (default: ``base`` alone). ``normalized``: every text is already NFC and encodable
+    (``loads`` knows it of a JSON text without escapes), so the walk over every value is skipped."""
     try:
-        data = _nfc(data)
+        data = data if normalized else _nfc(data)
     except _Unencodable:
         where = _where_unencodable(data)
         raise DraftError("draft.unencodable", where=where.encode("utf-8", "backslashreplace").decode()) from None
@@ -251,6 +261,14 @@ def loads(text: str | bytes, base: Path | None = None, folders: AttachmentFolder
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise DraftError("draft.not_utf8") from None
+    # Normalising the whole text is normalising each of its strings, when no string holds a \u escape:
+    # outside strings JSON is ASCII, a quote composes with nothing, and no character NFC maps to ASCII
+    # is one of JSON's own (the Greek question mark becomes ";", the Kelvin sign "K"). Text decoded
+    # from UTF-8 holds no lone surrogate, so nothing in it is unencodable either. With an escape
+    # (which may stand for a combining mark, or a lone surrogate), every string is walked instead.
+    normalized = "\\u" not in text
+    if normalized and not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
         del text
@@ -258,7 +276,7 @@ def loads(text: str | bytes, base: Path | None = None, folders: AttachmentFolder
         raise DraftError("draft.unreadable", reason=f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise DraftError("draft.unreadable", reason="nesting too deep") from None
-    return draft_from_dict(data, base, folders)
+    return draft_from_dict(data, base, folders, normalized=normalized)
 
 
 def read_draft(path: str | Path, folders: AttachmentFolders | None = None) -> Draft:

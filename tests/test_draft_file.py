@@ -62,6 +62,26 @@ def test_text_is_stored_nfc():
     assert draft.unit.name == "Công ty Ánh Dương"
 
 
+@pytest.mark.parametrize("escaped", [False, True], ids=["raw text (normalised whole)", "\\u escapes (walked)"])
+def test_every_text_is_nfc_whether_the_json_escapes_it_or_not(escaped):
+    """A text without \\u escapes is normalised whole before it is parsed; with escapes each string is: both
+    give each string's own NFC, keys included, and leave the JSON's structure alone (U+037E is ";" and
+    U+212A "K" in NFC, a combining mark may follow a quote)."""
+    d = example_dict()
+    nasty = ["Công ty Ánh Dương", "a\u037eb", "\u212a", "\u0301đầu", "Nguyễn Thị Ánh\u0323"]
+    d["unit"]["name"] = unicodedata.normalize("NFD", nasty[0])
+    d["unit"]["signer"] = unicodedata.normalize("NFD", " ".join(nasty[1:]))
+    row = d["forms"]["D02-TS"][0]
+    row["Hoten"] = unicodedata.normalize("NFD", "Phạm Quốc Huy")
+    d["forms"]["D02-TS"].append({**row, unicodedata.normalize("NFD", "Ghichu"): "\u0301"})
+    draft = loads(json.dumps(d, ensure_ascii=escaped))
+    assert draft.unit.name == nasty[0]
+    assert draft.unit.signer == unicodedata.normalize("NFC", unicodedata.normalize("NFD", " ".join(nasty[1:])))
+    assert ";" in draft.unit.signer and "K" in draft.unit.signer
+    assert draft.forms["D02-TS"][0]["Hoten"] == "Phạm Quốc Huy"
+    assert draft.forms["D02-TS"][-1]["Ghichu"] == "\u0301"
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(DraftError) as info:
         read_draft(tmp_path / "none.json")
