@@ -13,12 +13,15 @@ well-formed and valid are the caller's part (``signing.envelope`` checks them be
 from __future__ import annotations
 
 import binascii
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pybase64
 
 from bhxh_desk.forms.canonical import XML_DECLARATION, body_looks_canonical
 from bhxh_desk.forms.errors import XmlError
+
+if TYPE_CHECKING:
+    from bhxh_desk.forms.background import Background
 
 ENVELOPE_NAME = "BHXHDienTu.xml"
 ENVELOPE_SIGNATURE = "CKy_Dvi"
@@ -113,7 +116,7 @@ class FormBytes(NamedTuple):
 
     data: bytes
     digest: bytes
-    check: Any = None       # forms.background.Background: its XSD check, when it runs beside signing
+    check: Background | None = None     # its XSD check, when it runs beside signing (check_later)
 
 
 class Built(NamedTuple):

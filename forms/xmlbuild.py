@@ -291,7 +291,7 @@ def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = 
     ], close=False)
     out.append("<ToKhais>")
     known = (dossier.digests or {}) if files is dossier.files else {}
-    pending = (dossier.checks or {}) if files is dossier.files else {}
+    pending = dossier.checks or {}
     buf = io.BytesIO()              # see write_form_hashed: getvalue() does not copy
     buf.write(XML_DECLARATION)
     for f in files:                 # the base64 goes straight into the byte buffer, never through a str
@@ -316,7 +316,9 @@ def build_envelope_for_signing(dossier: Dossier, files: list[FormFile] | None = 
     schemas.check_bytes(skeleton.skeleton if skeleton is not None else data, schemas.ENVELOPE_SCHEMA, ENVELOPE_NAME)
     forms = {i: FormBytes(f.content, known[f.name], pending.get(f.name))
              for i, f in enumerate(files) if f.name in known}
-    if pending and not to_sign:           # a file that leaves this module has passed its XSD check
+    # A file that leaves this module has passed its XSD check: only the forms carried, unchanged, into an
+    # envelope signed in this process may still be checking (the signer waits for them).
+    if pending and (not to_sign or files is not dossier.files):
         for waiting in pending.values():
             waiting.result()
     if to_sign:
