@@ -21,12 +21,13 @@ qt_pkgs="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-
 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0"
 case "$mode" in
   app)  pkgs="$common_pkgs $qt_pkgs gnome-keyring"; extras="" ;;
-  # The tests open real windows (Xvfb, openbox, xdotool), check the desktop entry and sign with xmlsec1.
+  # The tests open real windows (Xvfb, openbox, xdotool; imagemagick's import takes the screenshot), check the
+  # desktop entry and sign with xmlsec1.
   # gcc, libc6-dev: the PIN-state tests compile tests/pkcs11_pin_shim.c, a retry counter over SoftHSM2.
   # postgresql: the office store's tests start a throwaway cluster of it on 127.0.0.1 (tests/postgres.py:
   # initdb + pg_ctl into a temporary folder, as the postgres user when run as root) and create a test database.
   test) pkgs="$common_pkgs $qt_pkgs xmlsec1 libxml2-utils time xvfb openbox xdotool x11-utils \
-desktop-file-utils poppler-utils postgresql gcc libc6-dev"; extras="[test]" ;;
+desktop-file-utils poppler-utils imagemagick postgresql gcc libc6-dev"; extras="[test]" ;;
   *) echo "usage: bash installer/bootstrap.sh app|test" >&2; exit 2 ;;
 esac
 
