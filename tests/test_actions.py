@@ -137,6 +137,25 @@ def test_signing_a_draft_from_the_command_line_updates_the_register_too(hsm, tru
         assert lookup(store, "TA1234A", ma_so_bhxh="0123456789")["chucVu"] == "Trưởng phòng"
 
 
+def test_a_draft_whose_signed_file_cannot_be_written_leaves_the_register_as_it_was(hsm, trust_files, tmp_path):
+    """The people are written while the form is still being checked, and committed only with the file."""
+    from bhxh_desk.app.store import Store
+    from bhxh_desk.app.store.register import lookup
+
+    home = tmp_path / "home"
+    draft = tmp_path / "d.json"
+    draft.write_text(json.dumps(minimal_dict(), ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "s.xml").mkdir()       # a folder where the file should go: it cannot be renamed over it
+    root, inter = trust_files
+    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
+                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
+                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    assert r.returncode != 0 and "s.xml" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert (tmp_path / "s.xml").is_dir()
+    with Store(home / "data" / "bhxh-desk.sqlite3") as store:
+        assert lookup(store, "TA1234A", ma_so_bhxh="0123456789") is None
+
+
 def test_an_agents_override_is_audited_the_same_from_both_faces(hsm, trust_files, tmp_path):
     """The window's signing dialog and `sign --override-tax-code` are one use case: same check, same audit."""
     from bhxh_desk.app.actions import signing

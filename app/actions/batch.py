@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -148,23 +148,38 @@ def already_signed(source: str | Path, output: str | Path, *, trust: Sequence[st
 
 class RecordingSink:
     """Hands each signed file to ``sink`` (the files, the register), then records what it was made from,
-    so that the next run of the same batch skips it. ``sources`` maps each output path to its source."""
+    so that the next run of the same batch skips it. ``sources`` maps each output path to its source.
+    The draft's digest is taken when the sink is entered, before the signing and before ``sink`` lets go
+    of the draft's rows (``app.actions.signing.FileSink``)."""
 
     def __init__(self, sink: Any, sources: Mapping[Path, str | Path]) -> None:
         self.sink = sink
         self.sources = {Path(k): v for k, v in sources.items()}
 
-    def put(self, dossier: Any, parts: Sequence[bytes | memoryview], note: str) -> None:
-        self.sink.put(dossier, parts, note)
-        output = Path(dossier.target)
-        source = self.sources.get(output)
-        if source is None:
-            return
+    @contextlib.contextmanager
+    def receiving(self, dossier: Any) -> Iterator[Callable[[Iterable[bytes | memoryview], str], None]]:
         from bhxh_desk.forms.errors import BhxhError
 
-        try:
-            digest = draft_digest(dossier.draft) if dossier.draft is not None else source_digest(source)
-            write_record(output, digest, parts_digest(parts))
-        except (OSError, BhxhError):
-            with contextlib.suppress(OSError):
-                os.unlink(record_path(output))     # no record: the next run signs it again, never skips wrongly
+        output = Path(dossier.target)
+        source = self.sources.get(output)
+        digest: str | None = None
+        if source is not None:
+            try:
+                digest = draft_digest(dossier.draft) if dossier.draft is not None else source_digest(source)
+            except (OSError, BhxhError):
+                digest = None
+        with self.sink.receiving(dossier) as inner:
+
+            def put(parts: Iterable[bytes | memoryview], note: str) -> None:
+                inner(parts, note)
+                if source is None:
+                    return
+                try:
+                    if digest is None:
+                        raise OSError("no digest of the source")
+                    write_record(output, digest, parts_digest(parts))
+                except (OSError, BhxhError):
+                    with contextlib.suppress(OSError):
+                        os.unlink(record_path(output))   # no record: the next run signs it again, never skips wrongly
+
+            yield put

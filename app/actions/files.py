@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from bhxh_desk.forms.errors import DraftError
 
 
-def write_atomically(path: Path, *parts: bytes | memoryview) -> None:
-    """Through a temporary file beside it, then renamed. A file given in parts (a signed envelope) is written
-    part after part, not joined first."""
+def write_atomically(path: Path, data: bytes | memoryview | Iterable[bytes | memoryview]) -> None:
+    """Through a temporary file beside it, then renamed. A file given in parts (a signed envelope: an
+    iterable of pieces, which may be made as they are written) is written part after part, never joined
+    nor held as a whole first."""
     tmp = path.with_name(f".{path.name}.part")
     try:
         with open(tmp, "wb") as fh:
-            fh.writelines(parts)
+            if isinstance(data, bytes | bytearray | memoryview):
+                fh.write(data)
+            else:
+                for part in data:
+                    fh.write(part)
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

@@ -56,10 +56,10 @@ def print_issues(issues, lang: str, prefix: str = "  ") -> None:
         print(f"{prefix}{issue.where()}: {issue.message(lang)} ({issue.code})", file=sys.stderr)
 
 
-def write(path: str | Path, *parts: bytes | memoryview) -> None:
+def write(path: str | Path, data: bytes) -> None:
     from bhxh_desk.app.actions.files import write_atomically
 
-    write_atomically(Path(path), *parts)
+    write_atomically(Path(path), data)
 
 
 def open_store(args: argparse.Namespace):

@@ -41,24 +41,34 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 def remember(store: Store, draft: Draft, draft_id: int | None = None) -> int:
     """Write the people of a dossier's list forms to the unit's register, in one transaction; returns how
     many. ``draft_id``, the stored dossier they come from, lets that dossier's own check ignore them
-    (``check``). The rows go in batches through ``executemany`` (one statement prepared, a thousand rows a
-    call), made as they are written: after signing 100,000 rows, a list of every row's tuple would add its
-    own ~100 MB to the peak."""
+    (``check``)."""
+    with store.transaction() as c:
+        return remember_in(c, draft, draft_id)
+
+
+def remember_in(c: Any, draft: Draft, draft_id: int | None = None) -> int:
+    """``remember``'s writes, inside a transaction the caller holds: signing to files writes a dossier's
+    people while its form is still being checked, and commits them only once the signed file is written
+    (``app.actions.signing.FileSink``). The rows go in batches through ``executemany`` (one statement
+    prepared, a thousand rows a call), made as they are written: after signing 100,000 rows, a list of
+    every row's tuple would add its own ~100 MB to the peak. One time stamp for the whole dossier: its
+    people are declared together."""
     catalog = load_catalog()
     count = 0
-    with store.transaction() as c:
-        for code, rows in draft.forms.items():
-            form = catalog.forms.get(code)
-            if form is None or not form.register:
-                continue
-            people = _people(draft.unit.code, form, rows, draft_id)
-            while batch := list(itertools.islice(people, _BATCH)):
-                c.executemany(_UPSERT, batch)
-                count += len(batch)
+    now = _now()
+    for code, rows in draft.forms.items():
+        form = catalog.forms.get(code)
+        if form is None or not form.register:
+            continue
+        people = _people(draft.unit.code, form, rows, draft_id, now)
+        while batch := list(itertools.islice(people, _BATCH)):
+            c.executemany(_UPSERT, batch)
+            count += len(batch)
     return count
 
 
-def _people(unit: str, form: Form, rows: Iterable[dict[str, Any]], draft_id: int | None) -> Iterator[tuple]:
+def _people(unit: str, form: Form, rows: Iterable[dict[str, Any]], draft_id: int | None,
+            now: str) -> Iterator[tuple]:
     """The register's rows for one form, one tuple per person with an ID (the others are not kept)."""
     bhxh, cccd = _id_fields(form)
     skipped = _not_filled(form)
@@ -70,7 +80,7 @@ def _people(unit: str, form: Form, rows: Iterable[dict[str, Any]], draft_id: int
         kept = {k: v for k, v in row.items() if k not in skipped}
         if draft_id is not None:
             kept[DECLARED_IN] = draft_id
-        yield unit, key_b, key_c, encode(kept), _now()
+        yield unit, key_b, key_c, encode(kept), now
 
 
 def lookup(store: Store, unit: str, *, ma_so_bhxh: str = "", cccd: str = "") -> dict[str, Any] | None:
