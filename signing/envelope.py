@@ -23,6 +23,7 @@ Why it is fast, and still checks everything:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -44,7 +45,7 @@ from bhxh_desk.forms.envelope import (
 from bhxh_desk.forms.errors import XmlError
 from bhxh_desk.forms.xmlsafe import refuse_prolog_tricks
 from bhxh_desk.signing.signer import Signer
-from bhxh_desk.signing.xmldsig import SignedFile, sign_file_at
+from bhxh_desk.signing.xmldsig import Chunks, SignedFile, sign_file_at
 
 
 class PreparedForm(NamedTuple):
@@ -109,13 +110,16 @@ class PreparedEnvelope(NamedTuple):
         return signed
 
 
-def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[int, bytes]:
+def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[int, bytes | Chunks]:
     """base64 of the signed file ``new`` as (kept, text): the first ``kept`` characters of ``old_text``
     followed by ``text``. ``old_text`` is the base64 of the unsigned file, whose first ``new.unchanged``
     bytes are new's: its whole 3-byte groups in that common start stay where they are in the envelope,
-    so only the signature and what follows it are encoded, and the rest is not copied."""
+    so only the signature and what follows it are encoded, and the rest is not copied. Without an old
+    text (a form built here for signing leaves its payload empty) the text is made as it is read
+    (``Chunks``), never held whole."""
     if old_text is None:
-        return 0, _encode_parts(new.parts)
+        size = sum(len(p) for p in new.parts)
+        return 0, Chunks((size + 2) // 3 * 4, lambda: _encode_parts(new.parts))
     whole = new.unchanged - new.unchanged % 3
     return whole // 3 * 4, pybase64.b64encode(new.tail(whole))
 
@@ -123,10 +127,9 @@ def _base64_after_change(old_text: memoryview | None, new: SignedFile) -> tuple[
 _SLICE = 3 * 1024 * 1024
 
 
-def _encode_parts(parts) -> bytearray:
+def _encode_parts(parts) -> Iterator[bytes]:
     """base64 of the pieces joined, without joining them: each piece is encoded in slices of whole 3-byte
-    groups (a 110 MB signed form is never copied whole, and its base64 is made once)."""
-    out = bytearray()
+    groups (a 110 MB signed form is never copied whole, nor its base64 made whole)."""
     carry = b""
     for part in parts:
         view = memoryview(part)
@@ -135,15 +138,14 @@ def _encode_parts(parts) -> bytearray:
             carry, view = carry + bytes(view[:need]), view[need:]
             if len(carry) < 3:
                 continue
-            out += pybase64.b64encode(carry)
+            yield pybase64.b64encode(carry)
             carry = b""
         whole = len(view) - len(view) % 3
         for at in range(0, whole, _SLICE):
-            out += pybase64.b64encode(view[at:min(at + _SLICE, whole)])
+            yield pybase64.b64encode(view[at:min(at + _SLICE, whole)])
         carry = bytes(view[whole:])
     if carry:
-        out += pybase64.b64encode(carry)
-    return out
+        yield pybase64.b64encode(carry)
 
 
 def prepare(data: bytes, *, memo: CheckMemo | None = None, built: Built | None = None) -> PreparedEnvelope:

@@ -31,6 +31,7 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -102,17 +103,58 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
 Edit = tuple[int, int, bytes]      # replace data[start:end] with these bytes
 
 
+class Chunks:
+    """A piece of a signed file made each time it is read, slice after slice: the base64 text of a signed
+    100,000-row form is 148 MB, and is read three times (hashed into the envelope's digest, written,
+    hashed into the batch record), never held whole. ``len`` is its size in bytes."""
+
+    __slots__ = ("_length", "_make")
+
+    def __init__(self, length: int, make: Callable[[], Iterator[bytes]]) -> None:
+        self._length, self._make = length, make
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._make()
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self._make())
+
+
+class Pieces:
+    """The bytes of a signed file in order, to read as many times as needed (written, then hashed): the
+    parts, each ``Chunks`` read slice by slice."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, parts: tuple[bytes | memoryview | Chunks, ...]) -> None:
+        self._parts = parts
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        for part in self._parts:
+            if isinstance(part, Chunks):
+                yield from part
+            else:
+                yield part
+
+
 class SignedFile(NamedTuple):
     """A signed file as pieces: views of the unsigned file's bytes around the new parts. A signed
     10,000-row envelope is 7 MB, and joining or copying it costs as much as hashing it, so the pieces are
     hashed and written as they are. The first ``unchanged`` bytes are the unsigned file's."""
 
-    parts: tuple[bytes | memoryview, ...]
+    parts: tuple[bytes | memoryview | Chunks, ...]
     unchanged: int
 
     @property
+    def pieces(self) -> Pieces:
+        return Pieces(self.parts)
+
+    @property
     def data(self) -> bytes:
-        return b"".join(self.parts)
+        return b"".join(self.pieces)
 
     def tail(self, start: int) -> bytes:
         """The signed file's bytes from ``start`` to the end."""
@@ -121,7 +163,7 @@ class SignedFile(NamedTuple):
             if start >= len(part):
                 start -= len(part)
                 continue
-            out.append(part[start:])
+            out.append((bytes(part) if isinstance(part, Chunks) else part)[start:])
             start = 0
         return b"".join(out)
 
@@ -157,7 +199,7 @@ def sign_file_at(data: bytes, slot: str, signer: Signer, *, signing_time: dateti
     pieces += [view[pos:cut], view[cut:]]
     if body_digest is None or edits:
         hasher = hashlib.sha256()
-        for piece in pieces:
+        for piece in Pieces(tuple(pieces)):
             hasher.update(piece)
         body_digest = hasher.digest()
     signature = signature_element(_b64(body_digest), signer, signing_time or datetime.now(UTC)).encode()

@@ -239,7 +239,7 @@ def sign(dossiers: Sequence[Dossier], *, helper: TokenHelper, choice: TokenChoic
                 break
             try:
                 with sink.receiving(dossier) as put:
-                    parts = dossier.envelope.sign_in_parts(session, signing_time=now).parts
+                    parts = dossier.envelope.sign_in_parts(session, signing_time=now).pieces
                     put(parts, note)
             except SigningError as exc:
                 if not done:
