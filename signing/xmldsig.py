@@ -100,13 +100,10 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
             f'<Object Id="{props_id}">{obj_inner}</Object></Signature>')
 
 
-Edit = tuple[int, int, bytes]      # replace data[start:end] with these bytes
-
-
 class Chunks:
     """A piece of a signed file made each time it is read, slice after slice: the base64 text of a signed
-    100,000-row form is 148 MB, and is read three times (hashed into the envelope's digest, written,
-    hashed into the batch record), never held whole. ``len`` is its size in bytes."""
+    100,000-row form is 148 MB, and is read twice (hashed into the envelope's digest, then written and
+    hashed into the batch record in one pass: ``app.actions.batch.Hashing``), never held whole. ``len`` is its size in bytes."""
 
     __slots__ = ("_length", "_make")
 
@@ -138,6 +135,9 @@ class Pieces:
                 yield from part
             else:
                 yield part
+
+
+Edit = tuple[int, int, "bytes | Chunks"]      # replace data[start:end] with these bytes
 
 
 class SignedFile(NamedTuple):

@@ -101,13 +101,31 @@ def read_record(output: Path) -> Record | None:
         return None
 
 
+class Hashing:
+    """The pieces of a signed file, hashed as they are read: the sink writes them, and the record takes
+    the digest of that same pass (a signed form's base64 is made as it is read, so a second pass would
+    encode it again). ``sha256`` is set once a pass has read every piece."""
+
+    __slots__ = ("parts", "sha256")
+
+    def __init__(self, parts: Iterable[bytes | memoryview]) -> None:
+        self.parts, self.sha256 = parts, None
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        h = hashlib.sha256()
+        for part in self.parts:
+            h.update(part)
+            yield part
+        self.sha256 = h.hexdigest()
+
+
 def parts_digest(parts: Iterable[bytes | memoryview]) -> str:
     """SHA-256 of the pieces as written one after the other, without joining them (a 100,000-row signed
     file is ~148 MB: joined, it would be held twice)."""
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part)
-    return h.hexdigest()
+    hashed = Hashing(parts)
+    for _ in hashed:
+        pass
+    return hashed.sha256
 
 
 def write_record(output: Path, source_sha256: str, signed_sha256: str) -> None:
@@ -171,15 +189,17 @@ class RecordingSink:
         with self.sink.receiving(dossier) as inner:
 
             def put(parts: Iterable[bytes | memoryview], note: str) -> None:
-                inner(parts, note)
+                hashed = Hashing(parts)
+                inner(hashed, note)
                 if source is None:
                     return
                 try:
-                    if digest is None:
-                        raise OSError("no digest of the source")
-                    write_record(output, digest, parts_digest(parts))
+                    if digest is not None and hashed.sha256 is not None:
+                        write_record(output, digest, hashed.sha256)
+                        return
                 except (OSError, BhxhError):
-                    with contextlib.suppress(OSError):
-                        os.unlink(record_path(output))   # no record: the next run signs it again, never skips wrongly
+                    pass
+                with contextlib.suppress(OSError):
+                    os.unlink(record_path(output))      # no record: the next run signs it again, never skips wrongly
 
             yield put
