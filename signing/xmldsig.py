@@ -103,7 +103,8 @@ def signature_element(document_digest: str, signer: Signer, signing_time: dateti
 class Chunks:
     """A piece of a signed file made each time it is read, slice after slice: the base64 text of a signed
     100,000-row form is 148 MB, and is read twice (hashed into the envelope's digest, then written and
-    hashed into the batch record in one pass: ``app.actions.batch.Hashing``), never held whole. ``len`` is its size in bytes."""
+    hashed into the batch record in one pass: ``app.actions.batch.Hashing``), never held whole. ``len``
+    is its size in bytes."""
 
     __slots__ = ("_length", "_make")
 
