@@ -156,6 +156,30 @@ def test_a_draft_whose_signed_file_cannot_be_written_leaves_the_register_as_it_w
         assert lookup(store, "TA1234A", ma_so_bhxh="0123456789") is None
 
 
+def test_a_draft_whose_people_the_register_cannot_take_is_not_written(hsm, trust_files, tmp_path):
+    """The register is written in a second thread while the dossier is signed; the file is made only once it
+    has taken the people: when it cannot, there is no signed file (nor a part of one), and a clear message."""
+    import sqlite3
+
+    from bhxh_desk.app.store import Store
+
+    home = tmp_path / "home"
+    with Store(home / "data" / "bhxh-desk.sqlite3"):
+        pass
+    conn = sqlite3.connect(home / "data" / "bhxh-desk.sqlite3")
+    conn.execute("CREATE TRIGGER full BEFORE INSERT ON employees BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    conn.commit()
+    conn.close()
+    draft = tmp_path / "d.json"
+    draft.write_text(json.dumps(minimal_dict(), ensure_ascii=False), encoding="utf-8")
+    root, inter = trust_files
+    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
+                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
+                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    assert r.returncode != 0 and "disk full" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not [p.name for p in tmp_path.iterdir() if "s.xml" in p.name]
+
+
 def test_an_agents_override_is_audited_the_same_from_both_faces(hsm, trust_files, tmp_path):
     """The window's signing dialog and `sign --override-tax-code` are one use case: same check, same audit."""
     from bhxh_desk.app.actions import signing

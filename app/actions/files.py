@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bhxh_desk.forms.errors import DraftError
 
 
-def write_atomically(path: Path, data: bytes | memoryview | Iterable[bytes | memoryview]) -> None:
+def write_atomically(path: Path, data: bytes | memoryview | Iterable[bytes | memoryview], *,
+                     before_rename: Callable[[], object] | None = None) -> None:
     """Through a temporary file beside it, then renamed. A file given in parts (a signed envelope: an
     iterable of pieces, which may be made as they are written) is written part after part, never joined
-    nor held as a whole first."""
+    nor held as a whole first. ``before_rename``: what must have succeeded for the file to appear (the
+    register's rows of a signed draft, written beside it): if it raises, the file is not made."""
     tmp = path.with_name(f".{path.name}.part")
     try:
         with open(tmp, "wb") as fh:
@@ -20,7 +22,12 @@ def write_atomically(path: Path, data: bytes | memoryview | Iterable[bytes | mem
             else:
                 for part in data:
                     fh.write(part)
+        if before_rename is not None:
+            before_rename()
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise DraftError("draft.cannot_write", path=str(path), reason=exc.strerror or str(exc)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -13,6 +13,7 @@ records are NamedTuples, and lxml, cryptography and the store are imported only 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -133,9 +134,10 @@ class FileSink:
     learns the people of every draft signed (as the window's signing does).
 
     A sink is entered once per dossier, before it is signed (``receiving``), and what it yields takes the
-    signed file. This one writes the draft's people to the register there, in a transaction committed
-    only once the file is written (rolled back if signing fails): on two cores that work overlaps the
-    form's XSD check in its thread, instead of following the signing. Then it lets go of the draft's rows,
+    signed file. This one writes the draft's people to the register there, in a second thread and in a
+    transaction committed only once the file is written (rolled back if signing fails; the file is not
+    made if the register cannot take them): SQLite writes without the GIL, so that work overlaps the
+    signing and the writing of the file instead of following them. Then it lets go of the draft's rows,
     which nothing needs any more: 112 MB of a 100,000-row draft, off the peak of the signing that follows."""
 
     def __init__(self, register_store: Callable[[], Store | None] | None = None) -> None:
@@ -152,12 +154,26 @@ class FileSink:
         if store is None:
             yield put
             return
-        from bhxh_desk.app.store.register import remember_in
+        from bhxh_desk.forms.background import Background
 
         with store.transaction() as c:
-            remember_in(c, dossier.draft)
-            dossier.draft.forms.clear()
-            yield put
+            # Nothing else touches the connection until the thread is done: the file waits for it, and so
+            # does the transaction's end, committed or rolled back.
+            people = Background(_remember_and_let_go, c, dossier.draft, name="register")
+            try:
+                yield lambda parts, note: write_atomically(Path(dossier.target), parts, before_rename=people.result)
+            except BaseException:
+                with contextlib.suppress(BaseException):
+                    people.result()
+                raise
+            people.result()
+
+
+def _remember_and_let_go(c: Any, draft: Draft) -> None:
+    from bhxh_desk.app.store.register import remember_in
+
+    remember_in(c, draft)
+    draft.forms.clear()
 
 
 class StoreSink:
