@@ -69,10 +69,51 @@ def _compile(name: str) -> etree.XMLSchema:
 
     path = resource("schemas", f"{name}.xsd")
     try:
-        doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-        return etree.XMLSchema(doc)
-    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        return etree.XMLSchema(_schema_doc(name))
+    except etree.XMLSchemaParseError as exc:
         raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
+
+
+@cache
+def _schema_doc(name: str) -> etree._ElementTree:
+    from lxml import etree
+
+    path = resource("schemas", f"{name}.xsd")
+    try:
+        return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise CatalogError("catalog.invalid", path=path.name, reason=str(exc)[:200]) from exc
+
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def rows_apart(schema_name: str, row_tag: str) -> bool:
+    """Whether a file of this schema is valid exactly when the file made of its head, each slice of its rows
+    and its tail is: so it is when ``row_tag`` is declared once, as ``minOccurs="0" maxOccurs="unbounded"``,
+    and the schema has no identity constraint (``unique``, ``key``, ``keyref``) that could tie one row to
+    another. The forms' generated XSDs are so (``forms.xsdgen``); a schema that is not is checked whole."""
+    with _SCHEMA_LOCK:        # the compiled schema's document is read under the same lock (see _schema)
+        return _rows_apart(schema_name, row_tag)
+
+
+@cache
+def _rows_apart(schema_name: str, row_tag: str) -> bool:
+    return rows_apart_in(_schema_doc(schema_name), row_tag)
+
+
+def rows_apart_in(doc: etree._ElementTree, row_tag: str) -> bool:
+    """``rows_apart`` of a parsed XSD."""
+    if any(True for _ in doc.iter(f"{_XS}unique", f"{_XS}key", f"{_XS}keyref")):
+        return False
+    elements = list(doc.iter(f"{_XS}element"))
+    declared = [el for el in elements if el.get("name") == row_tag]
+    if len(declared) != 1 or any(el.get("ref") for el in elements):
+        return False
+    row, around = declared[0], declared[0].getparent()
+    # alone in a sequence that itself repeats neither more nor less than once
+    return (row.get("minOccurs") == "0" and row.get("maxOccurs") == "unbounded" and around.tag == f"{_XS}sequence"
+            and around.get("minOccurs") is None and around.get("maxOccurs") is None and len(around) == 1)
 
 
 TREE_LIMIT = 24 * 1024 * 1024

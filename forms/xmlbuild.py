@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+import queue
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
@@ -41,7 +42,7 @@ from bhxh_desk.forms.envelope import (
     cut_payloads,
     read_canonical,
 )
-from bhxh_desk.forms.errors import CatalogError, InvalidDossier
+from bhxh_desk.forms.errors import CatalogError, InvalidDossier, SchemaError
 from bhxh_desk.forms.model import Field, FieldType, Form, Procedure
 from bhxh_desk.forms.validate import check
 
@@ -107,7 +108,9 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
     returned in ``FormBytes.check``; the caller must wait for it before the file leaves the process
     (signing does, in ``signing.envelope.PreparedEnvelope.sign_in_parts``). lxml parses and validates
     without the GIL, so on two cores the 0.2 s check of 10,000 rows overlaps the envelope, the
-    certificate check and the signing."""
+    certificate check and the signing. A form too large to check as one tree (``schemas.TREE_LIMIT``,
+    judged from its first thousand rows) is checked a slice at a time while it is written
+    (``_PartsCheck``): 100,000 rows go from draft to signed file in 4.9 s instead of 6.1 s."""
     head: list[str] = [f"<{form.root}>"]
     last = len(form.rows_path) - 1
     ctx = _context(draft)
@@ -121,36 +124,144 @@ def write_form_hashed(form: Form, parsed_rows: list[dict[str, Any]], draft: Draf
     buf = io.BytesIO()
     buf.write(XML_DECLARATION)
     hasher = hashlib.sha256()
+    memo = memo or CheckMemo()
+    head_bytes = "".join(head).encode("utf-8")
+    tail = "".join(f"</{name}>" for name in reversed(form.rows_path))
+    tail_bytes = f"{tail}<{form.signature_element}></{form.signature_element}></{form.root}>".encode()
+    beside: _PartsCheck | None = None
+    slices = -(-len(parsed_rows) // _STEP)
 
     def put(chunk: bytes) -> None:
         buf.write(chunk)
         hasher.update(chunk)
 
-    put("".join(head).encode("utf-8"))
-    flat = all(f.type not in (FieldType.GROUP, FieldType.TABLE) for f in form.fields)
-    step = 1000
-    for at in range(0, len(parsed_rows), step):
-        chunk = parsed_rows[at:at + step]
-        parsed_rows[at:at + step] = [None] * len(chunk)      # each row written is let go
-        if flat:
-            put(_flat_rows(form, chunk, at + 1).encode("utf-8"))
-            continue
-        out: list[str] = []
-        for seq, row in enumerate(chunk, start=at + 1):
-            out.append(f"<{form.row_element}>")
-            _write_fields(out, form.fields, row, seq)
-            out.append(f"</{form.row_element}>")
-        put("".join(out).encode("utf-8"))
-    tail = "".join(f"</{name}>" for name in reversed(form.rows_path))
-    put(f"{tail}<{form.signature_element}></{form.signature_element}></{form.root}>".encode())
+    def put_rows(rows: bytes, first: bool) -> None:
+        nonlocal beside
+        put(rows)
+        if first and check_later and len(rows) * slices > schemas.TREE_LIMIT:
+            beside = _PartsCheck(form, head_bytes, tail_bytes, memo)
+        if beside is not None:
+            beside.feed(rows)
+
+    put(head_bytes)
+    try:
+        _write_rows(form, parsed_rows, put_rows)
+    except BaseException:
+        if beside is not None:
+            beside.abandon()
+        raise
+    put(tail_bytes)
     data = buf.getvalue()
     buf.close()
     digest = hasher.digest()
-    memo = memo or CheckMemo()
+    if beside is not None:
+        return FormBytes(data, digest, beside.finish(data, digest))
     if check_later:
         return FormBytes(data, digest, Background(_check_form, data, form, digest, memo, name="form-check"))
     _check_form(data, form, digest, memo)
     return FormBytes(data, digest)
+
+
+_STEP = 1000      # rows written (and encoded, hashed, checked beside) at a time
+
+
+def _write_rows(form: Form, parsed_rows: list[dict[str, Any]], put_rows: Callable[[bytes, bool], None]) -> None:
+    """The rows, a thousand at a time, each slice to ``put_rows`` (with whether it is the first)."""
+    flat = all(f.type not in (FieldType.GROUP, FieldType.TABLE) for f in form.fields)
+    step = _STEP
+    for at in range(0, len(parsed_rows), step):
+        chunk = parsed_rows[at:at + step]
+        parsed_rows[at:at + step] = [None] * len(chunk)      # each row written is let go
+        if flat:
+            rows = _flat_rows(form, chunk, at + 1).encode("utf-8")
+        else:
+            out: list[str] = []
+            for seq, row in enumerate(chunk, start=at + 1):
+                out.append(f"<{form.row_element}>")
+                _write_fields(out, form.fields, row, seq)
+                out.append(f"</{form.row_element}>")
+            rows = "".join(out).encode("utf-8")
+        put_rows(rows, at == 0)
+
+
+_SLICES_PER_CHECK = 2        # at most 2,000 rows parsed at once beside the writing (~20 MB of tree)
+_STOP = object()
+
+
+class _PartsCheck:
+    """The XSD check of a large form while it is written: each slice of rows, as soon as it is made, is
+    checked in a second thread as the small file of the form's head, those rows and its tail, which is
+    valid exactly when the whole file is (``schemas.rows_apart``: every form's generated XSD). Every byte
+    of the file is still checked against the same schema, as trees of a few thousand rows, where the whole
+    file would be streamed through ``iterparse`` (Python called for every row: 1.9 s for 100,000 rows,
+    against 1.2 s in slices, and those run beside the writing). When a slice fails, the whole file is
+    checked as ``_check_form`` checks it, and its error (the one a check of the whole file gives, line and
+    all) is the one raised. Slices wait in a short queue: a slow check holds back the writing rather than
+    holding the form twice.
+
+    Not used for smaller forms: there one tree after the writing is the fastest check, and started during
+    the writing (lxml's import, the schema's compiling, each tree's freeing take the GIL) it slowed the
+    writing of 10,000 rows more than it gained."""
+
+    def __init__(self, form: Form, head: bytes, tail: bytes, memo: CheckMemo) -> None:
+        self._form, self._head, self._tail, self._memo = form, head, tail, memo
+        # a slice of rows, then (the file, its digest) once written, or _STOP if the writing failed
+        self._queue: queue.Queue[bytes | tuple[bytes, bytes] | object] = queue.Queue(maxsize=_SLICES_PER_CHECK)
+        self._check = Background(self._run, name="form-check")
+
+    def feed(self, rows: bytes) -> None:
+        self._queue.put(rows)
+
+    def finish(self, data: bytes, digest: bytes) -> Background:
+        self._queue.put((data, digest))
+        return self._check
+
+    def abandon(self) -> None:
+        """The writing failed: the thread stops (it never waits for slices that will not come)."""
+        self._queue.put(_STOP)
+
+    def _run(self) -> None:
+        form = self._form
+        passed: bool | None = None           # None: no slice seen yet
+        error: BaseException | None = None
+        # The queue is always drained, whatever happened to a slice: the writer must never wait on it.
+        item = self._queue.get()
+        while isinstance(item, bytes):
+            # The slices already waiting are checked together: fewer, larger checks when the writing runs ahead
+            # (each check takes the GIL back a few times, and waits for it each time).
+            slices, item = [item], None
+            while len(slices) < _SLICES_PER_CHECK:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if not isinstance(item, bytes):
+                    break
+                slices.append(item)
+                item = None
+            if error is None and passed is not False:
+                try:
+                    if passed is None:
+                        passed = schemas.rows_apart(form.code, form.row_element)
+                    if passed:
+                        schemas.check_bytes(b"".join((self._head, *slices, self._tail)), form.code,
+                                            f"{form.code}.xml")
+                except SchemaError:
+                    passed = False
+                except BaseException as exc:   # a schema that cannot be compiled, say: raised where it is awaited
+                    error = exc
+            del slices
+            if item is None:
+                item = self._queue.get()
+        if item is _STOP:
+            return
+        if error is not None:
+            raise error
+        data, digest = item   # type: ignore[misc]
+        if passed:
+            self._memo.remember(form.code, digest)
+        else:
+            _check_form(data, form, digest, self._memo)
 
 
 def _check_form(data: bytes, form: Form, digest: bytes, memo: CheckMemo) -> None:

@@ -314,3 +314,112 @@ def test_the_column_writer_writes_what_the_row_writer_writes_and_hashes_it(examp
     assert "".join(by_row).encode() in written.data and written.data.startswith(XML_DECLARATION)
     assert written.digest == hashlib.sha256(canonical_body(written.data)).digest()
     assert b"a &amp; b &lt; c &gt; d \"e\"" in written.data
+
+
+def _d02_draft(example, rows):
+    return Draft(procedure=example.procedure, period=example.period, unit=example.unit,
+                 forms={**example.forms, "D02-TS": rows}, agent=example.agent)
+
+
+@pytest.mark.parametrize("tree_limit", [10**9, 100_000])
+def test_the_check_beside_the_writing_refuses_what_the_whole_check_refuses(example, monkeypatch, tree_limit):
+    """check_later checks the form in a second thread: as one tree once written, or (a form above
+    schemas.TREE_LIMIT) each slice of rows as its own small file while the form is written
+    (xmlbuild._PartsCheck). A value only the XSD refuses, deep in the third slice, fails the check with the
+    very error the check of the whole file gives (its line and message); a good form is remembered as
+    checked, a bad one is not."""
+    from bench.data import d02_rows
+    from bhxh_desk.forms import schemas, xmlbuild
+    from bhxh_desk.forms.checkmemo import CheckMemo
+    from bhxh_desk.forms.validate import check as validate_check
+
+    made = []
+
+    class Seen(xmlbuild._PartsCheck):
+        def __init__(self, *args):
+            made.append(self)
+            super().__init__(*args)
+
+    monkeypatch.setattr(schemas, "TREE_LIMIT", tree_limit)
+    monkeypatch.setattr(xmlbuild, "_PartsCheck", Seen)
+    catalog = load_catalog()
+    form = catalog.form("D02-TS")
+    rows = d02_rows(9500, seed=5)
+    draft = _d02_draft(example, rows)
+    checked = validate_check(draft, catalog)
+    assert not checked.errors
+    parsed = checked.parsed["D02-TS"]
+
+    memo = CheckMemo()
+    good = xmlbuild.write_form_hashed(form, list(parsed), draft, memo, check_later=True)
+    assert good.check is not None and good.check.result() is None
+    assert memo.known(form.code, good.digest)
+
+    bad_rows = list(parsed)
+    bad_rows[2345] = dict(bad_rows[2345], Hoten="x" * 5000)     # past the field's maxLength: the XSD's to refuse
+    with pytest.raises(SchemaError) as whole:
+        xmlbuild.write_form_hashed(form, list(bad_rows), draft, CheckMemo())
+    memo = CheckMemo()
+    later = xmlbuild.write_form_hashed(form, list(bad_rows), draft, memo, check_later=True)
+    with pytest.raises(SchemaError) as beside:
+        later.check.result()
+    assert (beside.value.code, beside.value.params) == (whole.value.code, whole.value.params)
+    assert "maxLength" in beside.value.params["reason"]
+    assert not memo.known(form.code, later.digest)
+    assert len(made) == (2 if tree_limit < len(good.data) else 0)
+
+    empty = xmlbuild.write_form_hashed(form, [], draft, CheckMemo(), check_later=True)   # head and tail alone
+    assert empty.check.result() is None
+
+
+@pytest.mark.parametrize(("change", "apart"), [
+    (lambda xsd: xsd, True),
+    (lambda xsd: xsd.replace('maxOccurs="unbounded"', 'maxOccurs="500"', 1), False),
+    (lambda xsd: xsd.replace('minOccurs="0" maxOccurs="unbounded"', 'minOccurs="2" maxOccurs="unbounded"', 1), False),
+    (lambda xsd: xsd.replace("</xs:element>\n</xs:schema>",
+                             '<xs:unique name="u"><xs:selector xpath=".//NguoiLaoDong"/><xs:field xpath="Masobhxh"/>'
+                             "</xs:unique></xs:element>\n</xs:schema>"), False),
+])
+def test_only_a_schema_whose_rows_stand_alone_is_checked_a_slice_at_a_time(change, apart):
+    """A schema that bounds the rows' count or ties rows together (an identity constraint) is checked whole."""
+    from bhxh_desk.forms.schemas import rows_apart, rows_apart_in
+
+    xsd = resource("schemas", "D02-TS.xsd").read_text(encoding="utf-8")
+    changed = change(xsd)
+    assert (changed == xsd) is apart
+    assert rows_apart_in(etree.ElementTree(etree.fromstring(changed.encode())), "NguoiLaoDong") is apart
+    catalog = load_catalog()
+    assert all(rows_apart(f.code, f.row_element) for f in catalog.forms.values())
+
+
+def test_a_writing_that_fails_stops_the_check_beside_it(example, monkeypatch):
+    """The check thread of a large form never waits for slices that will not come."""
+    from bhxh_desk.forms import schemas, xmlbuild
+
+    made = []
+
+    class Seen(xmlbuild._PartsCheck):
+        def __init__(self, *args):
+            made.append(self)
+            super().__init__(*args)
+
+    def failing(form, rows, first_seq):
+        if first_seq > 3000:
+            raise MemoryError
+        return real(form, rows, first_seq)
+
+    real = xmlbuild._flat_rows
+    monkeypatch.setattr(schemas, "TREE_LIMIT", 1000)
+    monkeypatch.setattr(xmlbuild, "_PartsCheck", Seen)
+    monkeypatch.setattr(xmlbuild, "_flat_rows", failing)
+    from bench.data import d02_rows
+    from bhxh_desk.forms.validate import check as validate_check
+
+    catalog = load_catalog()
+    draft = _d02_draft(example, d02_rows(6000, seed=2))
+    parsed = validate_check(draft, catalog).parsed["D02-TS"]
+    with pytest.raises(MemoryError):
+        xmlbuild.write_form_hashed(catalog.form("D02-TS"), parsed, draft, check_later=True)
+    assert len(made) == 1
+    made[0]._check._thread.join(timeout=10)
+    assert not made[0]._check._thread.is_alive()
