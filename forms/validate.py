@@ -375,8 +375,15 @@ def _column(plan: _Plan, fields: tuple[Field, ...], rows: list[Row], bad: set[in
     except TypeError:                                  # an unhashable cell (a list where text belongs)
         out = [_BAD] * len(col)
     plain = not (plan.defaulted or plan.required or plan.required_if)
+    cached = plan.cache.get
     for i in [i for i, v in enumerate(out) if v is _BAD]:
         raw = col[i]
+        if type(raw) is str:
+            # met earlier in this column: the first look at a list meets each code, month and name many times
+            hit = cached(raw, _BAD)
+            if hit is not _BAD:
+                out[i] = hit
+                continue
         if type(raw) is str and raw.strip() and plan.quick(raw):
             out[i] = raw
             if len(plan.cache) < 65536:
