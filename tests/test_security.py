@@ -275,6 +275,22 @@ def test_the_whole_file_scan_leaves_a_real_envelope_alone():
     assert declaration_in(_signed_example_unsigned()) == ""
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"<", b"!", b"<!", b"a", b"-", b"<!DOCTYPE", b"<!entity", b"!" * 70, b"\x00"]),
+                max_size=60))
+def test_markup_is_found_wherever_the_two_byte_search_finds_it(parts):
+    """forms.xmlsafe.markup_starts looks for "<!" by its "!" (memchr), and after 64 "!" that follow no "<" by
+    the two bytes: whatever the mix, every "<!" is found, in order, and nothing else."""
+    from bhxh_desk.forms.xmlsafe import markup_starts
+
+    data = b"".join(parts)
+    expected, at = [], data.find(b"<!")
+    while at != -1:
+        expected.append(at)
+        at = data.find(b"<!", at + 2)
+    assert list(markup_starts(data)) == expected
+
+
 def _signed_example_unsigned() -> bytes:
     from bhxh_desk.forms.draft import read_draft
     from bhxh_desk.forms.xmlbuild import build_unsigned
