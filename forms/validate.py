@@ -384,11 +384,11 @@ def _column(plan: _Plan, fields: tuple[Field, ...], rows: list[Row], bad: set[in
             if hit is not _BAD:
                 out[i] = hit
                 continue
-        if type(raw) is str and raw.strip() and plan.quick(raw):
-            out[i] = raw
-            if len(plan.cache) < 65536:
-                plan.cache[raw] = raw
-            continue
+            if raw.strip() and plan.quick(raw):
+                out[i] = raw
+                if len(plan.cache) < 65536:
+                    plan.cache[raw] = raw
+                continue
         if fieldtypes.is_empty(raw):
             row = rows[i]
             out[i] = None

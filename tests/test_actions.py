@@ -121,17 +121,22 @@ def test_signing_stored_dossiers_without_qt_updates_the_register(hsm, trust_file
         assert lookup(store, "TA1234A", ma_so_bhxh="0123456789")["Hoten"] == "Phạm Quốc Huy"
 
 
+def _sign_draft_cli(draft: dict, tmp_path, home, hsm, trust_files, *extra: str) -> subprocess.CompletedProcess:
+    """``bhxh-desk sign d.json -o s.xml`` on the test token, in ``tmp_path``, with ``home`` as its home."""
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps(draft, ensure_ascii=False), encoding="utf-8")
+    root, inter = trust_files
+    return subprocess.run([*APP, "sign", str(path), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
+                           str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter),
+                           *extra], capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+
+
 def test_signing_a_draft_from_the_command_line_updates_the_register_too(hsm, trust_files, tmp_path):
     from bhxh_desk.app.store import Store
     from bhxh_desk.app.store.register import lookup
 
     home = tmp_path / "home"
-    draft = tmp_path / "d.json"
-    draft.write_text(json.dumps(minimal_dict(), ensure_ascii=False), encoding="utf-8")
-    root, inter = trust_files
-    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
-                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
-                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    r = _sign_draft_cli(minimal_dict(), tmp_path, home, hsm, trust_files)
     assert r.returncode == 0, r.stderr
     with Store(home / "data" / "bhxh-desk.sqlite3") as store:
         assert lookup(store, "TA1234A", ma_so_bhxh="0123456789")["chucVu"] == "Trưởng phòng"
@@ -143,13 +148,8 @@ def test_a_draft_whose_signed_file_cannot_be_written_leaves_the_register_as_it_w
     from bhxh_desk.app.store.register import lookup
 
     home = tmp_path / "home"
-    draft = tmp_path / "d.json"
-    draft.write_text(json.dumps(minimal_dict(), ensure_ascii=False), encoding="utf-8")
     (tmp_path / "s.xml").mkdir()       # a folder where the file should go: it cannot be renamed over it
-    root, inter = trust_files
-    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
-                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
-                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    r = _sign_draft_cli(minimal_dict(), tmp_path, home, hsm, trust_files)
     assert r.returncode != 0 and "s.xml" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert (tmp_path / "s.xml").is_dir()
     with Store(home / "data" / "bhxh-desk.sqlite3") as store:
@@ -170,12 +170,7 @@ def test_a_draft_whose_people_the_register_cannot_take_is_not_written(hsm, trust
     conn.execute("CREATE TRIGGER full BEFORE INSERT ON employees BEGIN SELECT RAISE(ABORT, 'disk full'); END")
     conn.commit()
     conn.close()
-    draft = tmp_path / "d.json"
-    draft.write_text(json.dumps(minimal_dict(), ensure_ascii=False), encoding="utf-8")
-    root, inter = trust_files
-    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
-                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter)],
-                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    r = _sign_draft_cli(minimal_dict(), tmp_path, home, hsm, trust_files)
     assert r.returncode != 0 and "disk full" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not [p.name for p in tmp_path.iterdir() if "s.xml" in p.name]
 
@@ -203,13 +198,7 @@ def test_an_agents_override_is_audited_the_same_from_both_faces(hsm, trust_files
     home = tmp_path / "home"
     d = minimal_dict()
     d["unit"].update(client)
-    draft = tmp_path / "d.json"
-    draft.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
-    root, inter = trust_files
-    r = subprocess.run([*APP, "sign", str(draft), "-o", str(tmp_path / "s.xml"), "--pkcs11-module",
-                        str(hsm.module), "--pin-env", "TEST_PIN", "--trust", str(root), "--trust", str(inter),
-                        "--override-tax-code", reason],
-                       capture_output=True, text=True, env={**os.environ, "BHXH_DESK_HOME": str(home)})
+    r = _sign_draft_cli(d, tmp_path, home, hsm, trust_files, "--override-tax-code", reason)
     assert r.returncode == 0, r.stderr
     with Store(home / "data" / "bhxh-desk.sqlite3") as store:
         cli_audit = [a for a in store.audit() if a.action == "tax-code-override"]
